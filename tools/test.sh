@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make test`: set up what is missing, then run
+#   1. the plain-Python tests (tests/: the Epicentr client, the sandbox, the OpenAPI contract),
+#   2. the addon's Odoo tests in a fresh database (odoo-bin --test-tags /epicentr_connector).
+# Exits non-zero on any failure; the last line is "N passed, N failed".
+#   TEST_DB     the database to (re)create (default epicentr_test)
+#   PYTEST_ARGS extra pytest arguments, ODOO_TEST_TAGS to narrow the Odoo run
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+bash tools/setup.sh || exit 2
+# shellcheck disable=SC1091
+source "${EPICENTR_CACHE:-$HOME/.cache/epicentr_connector}/env.sh"
+DB=${TEST_DB:-epicentr_test}
+LOG=$(mktemp -t epicentr-odoo-test.XXXX.log)
+
+# odoo-bin runs only the test modules that tests/__init__.py imports: a forgotten import
+# would skip a whole file silently, so refuse that before running anything.
+unimported=()
+for f in epicentr_connector/tests/test_*.py; do
+    m=$(basename "$f" .py)
+    grep -qE "^from \. import .*\b$m\b|^from \.$m import|^import .*\b$m\b" epicentr_connector/tests/__init__.py || unimported+=("$f")
+done
+if [ ${#unimported[@]} -gt 0 ]; then
+    echo "test: these test files are not imported by epicentr_connector/tests/__init__.py, so odoo-bin would skip them: ${unimported[*]}" >&2
+    exit 1
+fi
+
+echo "== plain-Python tests (client, sandbox, contract)"
+PYLOG=$(mktemp -t epicentr-pytest.XXXX.log)
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider tests ${PYTEST_ARGS:-} 2>&1 | tee "$PYLOG"
+py_rc=${PIPESTATUS[0]}
+py_last=$(tail -1 "$PYLOG"); rm -f "$PYLOG"
+py_passed=$(echo "$py_last" | grep -oE "[0-9]+ passed" | grep -oE "[0-9]+" || echo 0)
+py_failed=$(echo "$py_last" | grep -oE "[0-9]+ (failed|errors?)" | awk '{s += $1} END {print s + 0}')
+[ "$py_rc" -ne 0 ] && [ "$py_failed" -eq 0 ] && py_failed=1  # e.g. a collection error
+
+echo "== Odoo tests in a fresh database '$DB'"
+dropdb --if-exists "$DB"
+"$VENV/bin/python" "$ODOO_SRC/odoo-bin" --addons-path="$ADDONS_PATH" -d "$DB" \
+    -i epicentr_connector --test-tags "${ODOO_TEST_TAGS:-/epicentr_connector}" \
+    --without-demo=all --stop-after-init --log-level=test --http-port="${ODOO_TEST_PORT:-18069}" \
+    --db_host= --max-cron-threads=0 > "$LOG" 2>&1
+odoo_rc=$?
+grep -E "(ERROR|FAIL|CRITICAL)" "$LOG" | grep -v "ERROR.*werkzeug" | head -50
+summary=$(grep -E "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1)
+echo "odoo: ${summary:-no test summary; see $LOG}"
+read -r failed errors total < <(echo "$summary" | sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
+if [ -z "$summary" ] || [ "${total:-0}" -eq 0 ]; then
+    echo "test: the Odoo run executed no test (log: $LOG)" >&2
+    odoo_rc=1; failed=0; errors=0; total=0
+fi
+[ "$odoo_rc" -eq 0 ] && [ "$((failed + errors))" -eq 0 ] || odoo_rc=1
+[ "$odoo_rc" -eq 0 ] && rm -f "$LOG" || echo "test: full Odoo log kept in $LOG"
+
+odoo_passed=$((total - failed - errors))
+echo "odoo: $odoo_passed passed, $((failed + errors)) failed"
+echo "total: $((py_passed + odoo_passed)) passed, $((py_failed + failed + errors)) failed"
+[ "$py_rc" -eq 0 ] && [ "$odoo_rc" -eq 0 ]
