@@ -1,5 +1,5 @@
 # Thin entry points; the work is in tools/.
-.PHONY: setup test demo bench
+.PHONY: setup test demo bench lint readme
 
 setup:
 	bash tools/setup.sh
@@ -12,3 +12,9 @@ demo:
 
 bench:
 	@echo "make bench: coming with the performance issue"
+
+lint:
+	. $${EPICENTR_CACHE:-$$HOME/.cache/epicentr_connector}/env.sh && $$VENV/bin/ruff check .
+
+readme:
+	. $${EPICENTR_CACHE:-$$HOME/.cache/epicentr_connector}/env.sh && $$VENV/bin/python tools/gen_readme.py

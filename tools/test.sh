@@ -37,7 +37,7 @@ py_failed=$(echo "$py_last" | grep -oE "[0-9]+ (failed|errors?)" | awk '{s += $1
 [ "$py_rc" -ne 0 ] && [ "$py_failed" -eq 0 ] && py_failed=1  # e.g. a collection error
 
 echo "== Odoo tests in a fresh database '$DB'"
-dropdb --if-exists "$DB"
+dropdb --if-exists "$DB" 2>/dev/null
 "$VENV/bin/python" "$ODOO_SRC/odoo-bin" --addons-path="$ADDONS_PATH" -d "$DB" \
     -i epicentr_connector --test-tags "${ODOO_TEST_TAGS:-/epicentr_connector}" \
     --without-demo=all --stop-after-init --log-level=test --http-port="${ODOO_TEST_PORT:-18069}" \
@@ -45,7 +45,7 @@ dropdb --if-exists "$DB"
 odoo_rc=$?
 grep -E "(ERROR|FAIL|CRITICAL)" "$LOG" | grep -v "ERROR.*werkzeug" | head -50
 summary=$(grep -E "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1)
-echo "odoo: ${summary:-no test summary; see $LOG}"
+echo "odoo: ${summary#*odoo.tests.result: }"
 read -r failed errors total < <(echo "$summary" | sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
 if [ -z "$summary" ] || [ "${total:-0}" -eq 0 ]; then
     echo "test: the Odoo run executed no test (log: $LOG)" >&2

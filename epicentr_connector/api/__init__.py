@@ -1,0 +1,24 @@
+"""The Epicentr Merchant API client: plain Python, no Odoo import (see client.py)."""
+
+from .client import EpicentrClient, checked_base_url
+from .exceptions import (
+    EpicentrAuthError,
+    EpicentrError,
+    EpicentrNotFound,
+    EpicentrProtocolError,
+    EpicentrRateLimited,
+    EpicentrTransientError,
+    EpicentrValidationError,
+)
+
+__all__ = [
+    "EpicentrAuthError",
+    "EpicentrClient",
+    "EpicentrError",
+    "EpicentrNotFound",
+    "EpicentrProtocolError",
+    "EpicentrRateLimited",
+    "EpicentrTransientError",
+    "EpicentrValidationError",
+    "checked_base_url",
+]

@@ -1,0 +1,553 @@
+"""EpicentrClient: the only code that speaks HTTP to the Epicentr Merchant API.
+
+Plain Python over one ``requests.Session``; it knows nothing of Odoo. Every call goes
+through ``_request()``, which adds the Bearer token, uses explicit (connect, read) timeouts,
+never follows a redirect, maps answers to the errors in ``exceptions.py`` and retries.
+
+Retry policy (bounded by ``retries``; the n-th retry waits ``backoff * 2**n`` seconds, or
+the Retry-After of a 429; a wait longer than ``max_wait`` is not made, the error is raised
+at once so the caller can reschedule):
+
+- reads (GET) are retried on 429, 500, 502, 503, 504, timeouts and connection errors;
+- writes (POST/PATCH/DELETE) change the seller's live cabinet, so they are retried only
+  where the request certainly did not take effect: 429, 502, 503, and a connection that
+  could not be made (connect timeout, refused). After a read timeout, a dropped
+  connection, a 500 or a 504 the write may have been applied: EpicentrTransientError is
+  raised and the caller reads the order back and decides;
+- nothing else is retried (no other 4xx, no protocol error).
+
+A client is not thread-safe (neither is ``requests.Session``): use one per sync.
+"""
+
+import email.utils
+import ipaddress
+import logging
+import re
+import time
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import requests
+from requests.auth import AuthBase
+from urllib3.exceptions import NewConnectionError
+
+from . import endpoints
+from .exceptions import (
+    EpicentrAuthError,
+    EpicentrError,
+    EpicentrNotFound,
+    EpicentrProtocolError,
+    EpicentrRateLimited,
+    EpicentrTransientError,
+    EpicentrValidationError,
+)
+
+_logger = logging.getLogger(__name__)
+
+RETRY_READ_STATUSES = frozenset({429, 500, 502, 503, 504})
+# 500 and 504 are left out for writes: the backend may have applied the change before failing.
+RETRY_WRITE_STATUSES = frozenset({429, 502, 503})
+
+COMMENTS_PAGE_SIZE = 100
+
+# Values put into a path must be plain segments, so no input can steer the URL elsewhere.
+_PATH_VALUE_PATTERNS = {
+    "order_id": re.compile(
+        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    ),
+    "status": re.compile(r"[a-z][a-z0-9_]*"),
+    "role": re.compile(r"[a-z][a-z0-9_]*"),
+}
+
+# What a successful read must look like, by name.
+_SHAPES = {
+    "object": "a JSON object",
+    "items": "a JSON object with an 'items' list of objects",
+    "total": "a JSON object with an integer 'total'",
+}
+
+
+class _BearerAuth(AuthBase):
+    """Adds the token to a request. Given as ``auth=``, it also stops requests from
+    replacing the header with credentials found in ~/.netrc."""
+
+    def __init__(self, token):
+        self._token = token
+
+    def __call__(self, request):
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def redact(self, text):
+        return text.replace(self._token, "***") if text else text
+
+    def __repr__(self):
+        return "<bearer token hidden>"
+
+
+class EpicentrClient:
+    """Client of the Epicentr Merchant API for one seller token.
+
+    ``base_url`` must be https (plain http only to a loopback host, for the sandbox);
+    ``sleep`` is called for every retry wait, so tests can record the waits.
+    """
+
+    def __init__(
+        self,
+        base_url,
+        token,
+        timeout=(5, 30),
+        retries=3,
+        backoff=1.0,
+        max_wait=60,
+        accept_language="uk",
+        sleep=time.sleep,
+        session=None,
+    ):
+        self.base_url = checked_base_url(base_url)
+        token = token.strip() if isinstance(token, str) else ""
+        if not token or re.search(r"[\x00-\x20\x7f]", token):
+            # requests would put an invalid header value, token included, into its error text
+            raise ValueError(
+                "the Epicentr API token is empty or contains spaces or control characters"
+            )
+        self._auth = _BearerAuth(token)
+        if isinstance(timeout, (int, float)):
+            timeout = (timeout, timeout)
+        connect_timeout, read_timeout = timeout
+        if not (connect_timeout > 0 and read_timeout > 0):
+            raise ValueError("timeouts must be positive numbers of seconds")
+        self.timeout = (connect_timeout, read_timeout)
+        if retries < 0 or backoff < 0 or max_wait < 0:
+            raise ValueError("retries, backoff and max_wait must not be negative")
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._headers = {"Accept": "application/json", "accept-language": accept_language}
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        self._missing_routes = set()  # endpoints whose preferred version answered "No route"
+
+    def __repr__(self):
+        return f"EpicentrClient({self.base_url!r})"
+
+    def close(self):
+        if self._owns_session:
+            self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # ------------------------------------------------------------------ endpoints
+
+    def get_user(self):
+        """The token's user: proves the token works (the "Test connection" button)."""
+        return self._call("GET", endpoints.USER, expect="object")
+
+    def iter_orders(
+        self,
+        updated_from=None,
+        updated_to=None,
+        created_from=None,
+        created_to=None,
+        statuses=None,
+        number=None,
+        sort=("-createdAt",),
+        limit=50,
+    ):
+        """Yield pages (lists of order dicts) matching the filters, following ``next`` to the end.
+
+        Datetimes may be aware or naive (naive = UTC); they are sent in UTC, to the second.
+        """
+        if isinstance(sort, str):
+            sort = (sort,)
+        sort = sort or ()  # None or (): Epicentr's default order
+        if not isinstance(limit, int) or limit < 1:
+            raise ValueError("limit must be a positive integer")
+        params = _order_filters(
+            updated_from, updated_to, created_from, created_to, statuses, number
+        )
+        params += [("sort[]", field) for field in sort] + [("limit", limit)]
+        page = self._call("GET", endpoints.ORDER_LIST, params=params, expect="items")
+        # The version chosen for the first page serves the whole walk: cursors are per version.
+        path = self._path(endpoints.ORDER_LIST)
+        seen_cursors = set()
+        while True:
+            if page["items"]:
+                yield page["items"]
+            cursor = page.get("next")
+            if not cursor:
+                return
+            if not isinstance(cursor, str) or cursor in seen_cursors:
+                raise EpicentrProtocolError(
+                    f"bad or repeated 'next' cursor {cursor!r}", method="GET", path=path
+                )
+            seen_cursors.add(cursor)
+            # A cursor is only ever a query value: the URL stays base_url + our own path.
+            page = self._request("GET", path, params=params + [("cursor", cursor)], expect="items")
+
+    def iter_order_items(self, *args, **kwargs):
+        """Like iter_orders(), one order dict at a time."""
+        for page in self.iter_orders(*args, **kwargs):
+            yield from page
+
+    def count_orders(
+        self,
+        updated_from=None,
+        updated_to=None,
+        created_from=None,
+        created_to=None,
+        statuses=None,
+        number=None,
+    ):
+        params = _order_filters(
+            updated_from, updated_to, created_from, created_to, statuses, number
+        )
+        return self._call("GET", endpoints.ORDER_TOTAL, params=params, expect="total")["total"]
+
+    def get_order(self, order_id):
+        return self._call("GET", endpoints.ORDER_CARD, order_id=order_id, expect="object")
+
+    def get_allowed_statuses(self, order_id):
+        """The statuses the order may move to now: [{code, title}, ...]."""
+        answer = self._call("GET", endpoints.ALLOWED_STATUSES, order_id=order_id, expect="items")
+        return answer["items"]
+
+    def change_status(
+        self,
+        order_id,
+        status,
+        *,
+        reason_code=None,
+        translation_key=None,
+        comment=None,
+        provider=None,
+        number=None,
+    ):
+        """Move the order to ``status``. A cancel takes reason_code + translation_key (and an
+        optional comment); ``sent`` may take provider + number (the TTN). Other moves: no body."""
+        cancel_fields = {
+            "reason_code": reason_code,
+            "translationKey": translation_key,
+            "comment": comment,
+        }
+        sent_fields = {"provider": provider, "number": number}
+        if any(v is not None for v in cancel_fields.values()) and any(
+            v is not None for v in sent_fields.values()
+        ):
+            raise ValueError(
+                "give either cancel fields (reason_code, translation_key, comment) "
+                "or sent fields (provider, number), not both"
+            )
+        body = {
+            key: value
+            for key, value in {**cancel_fields, **sent_fields}.items()
+            if value is not None
+        }
+        self._call(
+            "POST", endpoints.CHANGE_STATUS, json=body or None, order_id=order_id, status=status
+        )
+
+    def set_shipment_number(self, order_id, number):
+        """Attach the TTN (Epicentr accepts it only while the order is ``confirmed``)."""
+        if not isinstance(number, str) or not number.strip():
+            raise ValueError("the shipment number must be a non-empty string")
+        self._call(
+            "PATCH", endpoints.SHIPMENT_NUMBER, json={"number": number.strip()}, order_id=order_id
+        )
+
+    def delete_shipment_number(self, order_id):
+        self._call("DELETE", endpoints.SHIPMENT_NUMBER, order_id=order_id)
+
+    def get_cancel_reasons(self, role="customer"):
+        """[{code, title, translationKey}, ...] for ``role``."""
+        return self._call("GET", endpoints.CANCEL_REASONS, role=role, expect="items")["items"]
+
+    def get_comments(self, order_id):
+        """All comments of the order (read with offset/limit pages)."""
+        comments, previous_page = [], None
+        while True:
+            params = [("offset", len(comments)), ("limit", COMMENTS_PAGE_SIZE)]
+            page = self._call(
+                "GET", endpoints.COMMENTS, params=params, order_id=order_id, expect="items"
+            )["items"]
+            if page and page == previous_page:  # a server ignoring offset would loop forever
+                raise EpicentrProtocolError(
+                    "comment paging returned the same page twice",
+                    method="GET",
+                    path=self._path(endpoints.COMMENTS, order_id=order_id),
+                )
+            comments += page
+            if len(page) < COMMENTS_PAGE_SIZE:
+                return comments
+            previous_page = page
+
+    def add_comment(self, order_id, content):
+        if not isinstance(content, str) or not content.strip():
+            raise ValueError("a comment must be a non-empty string")
+        self._call("POST", endpoints.COMMENTS, json={"content": content}, order_id=order_id)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _path(self, endpoint, **path_values):
+        """The path of the version of ``endpoint`` in use, with checked values filled in."""
+        template = endpoint.fallback if endpoint in self._missing_routes else endpoint.path
+        for name, value in path_values.items():
+            if not isinstance(value, str) or not _PATH_VALUE_PATTERNS[name].fullmatch(value):
+                raise ValueError(f"invalid {name} for an Epicentr path: {value!r}")
+        return template.format(**path_values)
+
+    def _call(self, method, endpoint, *, params=None, json=None, expect=None, **path_values):
+        """Request ``endpoint``; if its preferred version's route is missing, use the fallback
+        version from now on (not when the route answers that the entity is not found)."""
+        path = self._path(endpoint, **path_values)
+        try:
+            return self._request(method, path, params=params, json=json, expect=expect)
+        except EpicentrNotFound as error:
+            if not (
+                error.route_missing and endpoint.fallback and endpoint not in self._missing_routes
+            ):
+                raise
+        self._missing_routes.add(endpoint)
+        _logger.debug("Epicentr: no route %s, falling back to %s", endpoint.path, endpoint.fallback)
+        return self._request(
+            method, self._path(endpoint, **path_values), params=params, json=json, expect=expect
+        )
+
+    def _request(self, method, path, *, params=None, json=None, expect=None):
+        """Send one logical request, retrying as the module docstring says.
+
+        ``expect`` names the shape a read must return (see _SHAPES); writes pass None and
+        their answer body, if any, is not read.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._send(method, path, params, json, expect)
+            except (EpicentrRateLimited, EpicentrTransientError) as error:
+                delay = self._retry_delay(error, method, attempt)
+                if delay is None:
+                    raise
+            attempt += 1
+            _logger.debug(
+                "Epicentr %s %s: retry %d of %d in %.2f s",
+                method,
+                path,
+                attempt,
+                self.retries,
+                delay,
+            )
+            self._sleep(delay)
+
+    def _retry_delay(self, error, method, attempt):
+        """Seconds to wait before trying ``error``'s request again, or None to raise it."""
+        if attempt >= self.retries:
+            return None
+        if method == "GET":
+            retryable = error.status is None or error.status in RETRY_READ_STATUSES
+        elif error.status is None:
+            retryable = not error.request_sent
+        else:
+            retryable = error.status in RETRY_WRITE_STATUSES
+        if not retryable:
+            return None
+        delay = getattr(error, "retry_after", None)
+        if delay is None:
+            delay = self.backoff * 2**attempt
+        return delay if delay <= self.max_wait else None
+
+    def _send(self, method, path, params, json, expect):
+        """One HTTP exchange: the parsed answer, or an EpicentrError."""
+        started = time.monotonic()
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=json,
+                headers=self._headers,
+                auth=self._auth,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            _logger.debug(
+                "Epicentr %s %s -> %s after %.0f ms",
+                method,
+                path,
+                type(exc).__name__,
+                (time.monotonic() - started) * 1000,
+            )
+            raise EpicentrTransientError(
+                _describe_transport_error(exc, self.timeout),
+                request_sent=_request_was_sent(exc),
+                method=method,
+                path=path,
+            ) from exc
+        _logger.debug(
+            "Epicentr %s %s -> %s in %.0f ms",
+            method,
+            path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+
+        status = response.status_code
+        context = {"status": status, "method": method, "path": path}
+        if 300 <= status < 400:
+            raise EpicentrProtocolError(
+                "redirect not followed (the token goes only to the configured URL)", **context
+            )
+        if status >= 400 or status < 200:
+            raise self._error_from(response, context)
+        if expect is None:
+            return None
+        if status in (202, 204) or not response.content:
+            raise EpicentrProtocolError(f"empty answer, expected {_SHAPES[expect]}", **context)
+        try:
+            data = response.json()
+        except ValueError:
+            raise EpicentrProtocolError("the answer is not JSON", **context) from None
+        if not _has_shape(data, expect):
+            raise EpicentrProtocolError(f"unexpected answer, expected {_SHAPES[expect]}", **context)
+        return data
+
+    def _error_from(self, response, context):
+        """The EpicentrError for an error answer, with Epicentr's own message and details."""
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = None  # an HTML page from a proxy, say: keep only the status line
+        message = code = errors = None
+        if isinstance(body, dict):
+            message, code, errors = body.get("message"), body.get("code"), body.get("errors")
+        if isinstance(message, list):  # 422 may carry a list of messages
+            errors = errors or message
+            message = "; ".join(str(item) for item in message)
+        if not isinstance(message, str) or not message:
+            message = response.reason or "error"
+        details = {"code": code, "errors": errors, **context}
+        message = self._auth.redact(message)
+        status = context["status"]
+        if status in (401, 403):
+            return EpicentrAuthError(message, **details)
+        if status in (404, 410):
+            return EpicentrNotFound(message, **details)
+        if status in (400, 422):
+            return EpicentrValidationError(message, **details)
+        if status == 429:
+            return EpicentrRateLimited(
+                message,
+                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+                **details,
+            )
+        if status >= 500:
+            return EpicentrTransientError(message, **details)
+        return EpicentrError(message, **details)
+
+
+def checked_base_url(base_url):
+    """``base_url`` without a trailing slash, or ValueError: https only (http for loopback), no
+    credentials, query or fragment. The source form checks with it too."""
+    parts = urlsplit(base_url.strip() if isinstance(base_url, str) else "")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ValueError("the Epicentr base URL has an invalid port") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError("the Epicentr base URL must be an https:// URL")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError("the Epicentr base URL must not carry credentials, a query or a fragment")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"plain http is refused for {parts.hostname}: use https (http only for a loopback host)"
+        )
+    return base_url.strip().rstrip("/")
+
+
+def _is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _order_filters(updated_from, updated_to, created_from, created_to, statuses, number):
+    """Query parameters of the order list/total filters, in Epicentr's bracket syntax."""
+    params = []
+    for name, value in (
+        ("filter[updatedAt][from]", updated_from),
+        ("filter[updatedAt][to]", updated_to),
+        ("filter[createdAt][from]", created_from),
+        ("filter[createdAt][to]", created_to),
+    ):
+        if value is not None:
+            params.append((name, _utc_iso(value, name)))
+    if isinstance(statuses, str):
+        statuses = [statuses]
+    params += [("filter[statusCode][]", status) for status in statuses or ()]
+    if number is not None:
+        params.append(("filter[number]", str(number)))
+    return params
+
+
+def _utc_iso(value, name):
+    """``2026-10-05T07:42:18+00:00`` for an aware or naive-UTC datetime."""
+    if not isinstance(value, datetime):
+        raise TypeError(f"{name} must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _has_shape(data, expect):
+    if not isinstance(data, dict):
+        return False
+    if expect == "items":
+        items = data.get("items")
+        return isinstance(items, list) and all(isinstance(item, dict) for item in items)
+    if expect == "total":
+        return type(data.get("total")) is int
+    return True
+
+
+def _retry_after_seconds(value):
+    """Retry-After in seconds (it is either a number of seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, seconds)
+
+
+def _request_was_sent(exc):
+    """False when no connection was made, so the request cannot have reached Epicentr."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        return not isinstance(getattr(exc.args[0], "reason", None), NewConnectionError)
+    return True
+
+
+def _describe_transport_error(exc, timeout):
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"could not connect within {timeout[0]} s"
+    if isinstance(exc, requests.ReadTimeout):
+        return f"no answer within {timeout[1]} s"
+    if not _request_was_sent(exc):
+        return "could not connect"
+    return f"connection failed ({type(exc).__name__})"

@@ -1,0 +1,30 @@
+"""Every Epicentr Merchant API path the connector calls, with its version.
+
+Epicentr versions each endpoint separately (API-NOTES §1.2). Where a newer version is
+preferred but may be missing on a gateway, the older one is its ``fallback``: the client
+switches to it only when the newer route itself does not exist ("No route configured"),
+never when the route answers that an order does not exist.
+
+Path templates take ``{order_id}`` (an order UUID), ``{status}`` (a status code) and
+``{role}`` (a cancel-reason role); the client fills them in after checking each value.
+"""
+
+from typing import NamedTuple
+
+
+class Endpoint(NamedTuple):
+    path: str
+    fallback: str | None = None
+
+
+USER = Endpoint("/v1/my/user")
+
+ORDER_LIST = Endpoint("/v4/oms/orders", fallback="/v3/oms/orders")
+ORDER_TOTAL = Endpoint("/v4/oms/orders/total", fallback="/v3/oms/orders/total")
+ORDER_CARD = Endpoint("/v6/oms/orders/{order_id}", fallback="/v5/oms/orders/{order_id}")
+
+ALLOWED_STATUSES = Endpoint("/v2/oms/orders/{order_id}/allowed-statuses")
+CHANGE_STATUS = Endpoint("/v2/oms/orders/{order_id}/change-status/to/{status}")
+SHIPMENT_NUMBER = Endpoint("/v1/oms/orders/{order_id}/shipment-number")
+CANCEL_REASONS = Endpoint("/v2/oms/order-cancel-reasons/{role}")
+COMMENTS = Endpoint("/v2/oms/orders/{order_id}/comments")

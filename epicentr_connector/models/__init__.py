@@ -1,0 +1,2 @@
+from . import epicentr_source
+from . import res_config_settings

@@ -1,0 +1,94 @@
+"""A faithful stand-in for the Epicentr K Merchant API (orders), served over real HTTP.
+
+    from epicentr_sandbox import Sandbox
+    with Sandbox(orders=50, seed=42) as sb:
+        requests.get(sb.url + "/v4/oms/orders", headers={"Authorization": "Bearer sandbox-token"})
+
+Follows ../shared/epicentr/merchant_api_swagger.yaml and API-NOTES.md: cursor pages, bracket
+filters, the status machine, buyer data hidden while `new`, TTN only while `confirmed`,
+cancel reasons, `{message, code}` errors and switchable faults. See DESIGN.md §4.
+"""
+import threading
+from datetime import datetime, timezone
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from .app import RequestRecord, SandboxApp
+from .faults import FaultInjector
+from .store import OrderStore
+
+__all__ = ["Sandbox", "RequestRecord"]
+
+
+def utc_now():
+    return datetime.now(timezone.utc)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+class Sandbox:
+    """The sandbox server. Orders are generated at construction; start() serves them.
+
+    now: callable returning an aware UTC datetime (default: the real clock).
+    ttn_autosend: a TTN PATCH also moves the order to `sent`, as the cabinet does.
+    port: 0 picks a free port. log_requests: werkzeug's access log on stderr.
+    """
+
+    def __init__(self, orders=50, seed=42, token="sandbox-token", days=75, now=None, *,
+                 ttn_autosend=False, port=0, log_requests=False):
+        self.token = token
+        self.store = OrderStore(orders, seed, days, now or utc_now, ttn_autosend)
+        self._faults = FaultInjector()
+        self._app = SandboxApp(self.store, self._faults, token)
+        self._port, self._log_requests = port, log_requests
+        self._server = self._thread = None
+
+    @property
+    def requests(self):
+        """Every request received (not the /__sandbox__/ ones), in arrival order."""
+        return self._app.requests
+
+    def clear_requests(self):
+        self._app.clear_requests()
+
+    def writes(self):
+        return [record for record in self.requests if record.method != "GET"]
+
+    def fault(self, kind, count=1, **params):
+        """The next `count` requests (optionally path_contains=...) get fault `kind`."""
+        self._faults.add(kind, count, **params)
+
+    def clear_faults(self):
+        self._faults.clear()
+
+    @property
+    def url(self):
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started")
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self):
+        handler = WSGIRequestHandler if self._log_requests else _QuietHandler
+        self._server = make_server("127.0.0.1", self._port, self._app, threaded=True,
+                                   request_handler=handler)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
+                                        name="epicentr-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join()
+            self._server = self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()

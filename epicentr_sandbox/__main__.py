@@ -1,0 +1,40 @@
+"""python -m epicentr_sandbox --port 8070 --orders 300 --seed 1 --token T [--days 75] [--live]"""
+import argparse
+import time
+
+from . import Sandbox
+
+LIVE_INTERVAL = 20  # seconds between two platform events in --live mode
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m epicentr_sandbox",
+                                     description="Serve the Epicentr Merchant API sandbox.")
+    parser.add_argument("--port", type=int, default=0, help="0 (default) picks a free port")
+    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--token", default="sandbox-token")
+    parser.add_argument("--days", type=int, default=75, help="history depth of the orders")
+    parser.add_argument("--live", action="store_true",
+                        help=f"every {LIVE_INTERVAL} s add an order and move a random one along")
+    parser.add_argument("--quiet", action="store_true", help="no access log")
+    args = parser.parse_args(argv)
+
+    sandbox = Sandbox(orders=args.orders, seed=args.seed, token=args.token, days=args.days,
+                      port=args.port, log_requests=not args.quiet).start()
+    print(f"Epicentr sandbox: {sandbox.url} ({len(sandbox.store.orders)} orders"
+          f"{', live' if args.live else ''}); Ctrl-C stops it", flush=True)
+    try:
+        while True:
+            time.sleep(LIVE_INTERVAL if args.live else 3600)
+            if args.live:
+                sandbox.store.add_order()
+                sandbox.store.advance_random_order()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()

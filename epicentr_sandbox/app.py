@@ -1,0 +1,394 @@
+"""The HTTP side: routes, Bearer auth, the order list (filters, sort, cursor pages), the
+request log, faults and the /__sandbox__/ control endpoints.
+
+Where the sandbox is stricter than the live API is known to be, it says so in the answer:
+an unknown `filter[...]`, `sort[]` field or cursor is a 400 (a silently ignored filter would
+hide a client bug), while a flat `?statusCode=new` is ignored exactly like the live API does.
+"""
+import base64
+import dataclasses
+import json
+import re
+import threading
+from datetime import date, datetime, time, timedelta, timezone
+
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from .faults import fault_response
+from .store import USER, ApiError, cancel_reasons, list_view
+
+DEFAULT_LIMIT, MAX_LIMIT = 25, 100
+
+ROUTES = Map([
+    Rule("/v<any('3', '4'):version>/oms/orders", endpoint="list_orders", methods=["GET"]),
+    Rule("/v<any('3', '4'):version>/oms/orders/total", endpoint="count_orders", methods=["GET"]),
+    Rule("/v<any('5', '6'):version>/oms/orders/<order_id>", endpoint="get_order", methods=["GET"]),
+    Rule("/v2/oms/orders/<order_id>/allowed-statuses", endpoint="allowed_statuses",
+         methods=["GET"]),
+    Rule("/v2/oms/orders/<order_id>/change-status/to/<status>", endpoint="change_status",
+         methods=["POST"]),
+    Rule("/v1/oms/orders/<order_id>/shipment-number", endpoint="shipment_number",
+         methods=["PATCH", "DELETE"]),
+    Rule("/v2/oms/order-cancel-reasons/<any(customer, merchant):role>",
+         endpoint="cancel_reasons", methods=["GET"]),
+    Rule("/v2/oms/orders/<order_id>/comments", endpoint="comments", methods=["GET", "POST"]),
+    Rule("/v1/my/user", endpoint="my_user", methods=["GET"]),
+], strict_slashes=False)
+
+CONTROL_ROUTES = Map([
+    Rule("/__sandbox__/requests", endpoint="requests", methods=["GET", "DELETE"]),
+    Rule("/__sandbox__/faults", endpoint="faults", methods=["POST", "DELETE"]),
+    Rule("/__sandbox__/orders", endpoint="add_order", methods=["POST"]),
+    Rule("/__sandbox__/orders/<order_id>/status/<code>", endpoint="set_status",
+         methods=["POST"]),
+], strict_slashes=False)
+
+# filter[...] keys: the date ranges, the repeatable status, and plain equality on one field.
+DATE_FILTER = re.compile(r"filter\[(createdAt|updatedAt)\]\[(from|to)\]")
+EQUALITY_FILTERS = {
+    "filter[number]": lambda o: o["number"],
+    "filter[paymentProvider]": lambda o: o["address"]["shipment"]["paymentProvider"],
+    "filter[paymentStatus]": lambda o: o["address"]["shipment"]["paymentStatus"],
+    "filter[shipmentProvider]": lambda o: o["address"]["shipment"]["provider"],
+    "filter[trustedCompany]": lambda o: "trusted" if o["trustedCompany"] else "untrusted",
+}
+SORT_FIELDS = {
+    "createdAt": lambda o: o["createdAt"],  # one fixed format, so text order is time order
+    "updatedAt": lambda o: o["updatedAt"],
+    "number": lambda o: int(o["number"]),
+    "subtotal": lambda o: o["subtotal"],
+    "statusCode": lambda o: o["statusCode"],
+    "fullName": lambda o: f"{o['address']['lastName'] or ''} {o['address']['firstName'] or ''}",
+}
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclasses.dataclass
+class RequestRecord:
+    method: str
+    path: str
+    query: dict
+    json: object
+    headers: dict
+    status: int = 0  # set once answered; stays 0 for a dropped connection
+
+
+def json_response(data, status=200):
+    return Response(json.dumps(data, ensure_ascii=False), status,
+                    content_type="application/json")
+
+
+def empty_response(status):
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    return response
+
+
+def error_response(status, message, errors=None):
+    body = {"message": message, "code": status}
+    if errors:
+        body["errors"] = errors
+    return json_response(body, status)
+
+
+def _bad_parameter(name, message):
+    return ApiError(400, "Invalid request parameters", {name: [message]})
+
+
+def _parse_moment(name, value, end_of_day):
+    """A date (2026-10-09: the whole day) or an ISO datetime (Z / offset; naive = UTC)."""
+    try:
+        if DATE_ONLY.fullmatch(value):
+            day = datetime.combine(date.fromisoformat(value), time(), timezone.utc)
+            return day + timedelta(days=1, microseconds=-1) if end_of_day else day
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad_parameter(name, "Expected a date (2026-10-09) or an ISO 8601 date-time "
+                                   "(2026-10-09T08:00:00+00:00).") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _order_moment(order, field):
+    return datetime.fromisoformat(order[field])
+
+
+def parse_filters(args):
+    """Turn the bracket-syntax filters into predicates on stored orders."""
+    predicates = []
+    for name in args:
+        if not name.startswith("filter["):
+            continue  # flat parameters (?statusCode=new) are ignored, as by the live API
+        values = args.getlist(name)
+        date_match = DATE_FILTER.fullmatch(name)
+        if date_match:
+            field, bound = date_match.groups()
+            moment = _parse_moment(name, values[-1], end_of_day=bound == "to")
+            if bound == "from":
+                predicates.append(lambda o, f=field, m=moment: _order_moment(o, f) >= m)
+            else:
+                predicates.append(lambda o, f=field, m=moment: _order_moment(o, f) <= m)
+        elif name == "filter[statusCode][]":
+            predicates.append(lambda o, codes=set(values): o["statusCode"] in codes)
+        elif name in EQUALITY_FILTERS:
+            predicates.append(lambda o, get=EQUALITY_FILTERS[name], v=values[-1]: get(o) == v)
+        else:
+            raise _bad_parameter(name, "Filter not supported by the sandbox (supported: "
+                                       "createdAt/updatedAt from|to, statusCode[], "
+                                       + ", ".join(k[7:-1] for k in EQUALITY_FILTERS) + ").")
+    return predicates
+
+
+def parse_sort(args):
+    """sort[]=field or -field, repeatable; default -createdAt. Returns [(field, descending)]."""
+    fields = []
+    for value in args.getlist("sort[]") or ["-createdAt"]:
+        name = value.lstrip("-")
+        if name not in SORT_FIELDS:
+            raise _bad_parameter("sort[]", f"One of {', '.join(SORT_FIELDS)}, '-' for descending.")
+        fields.append((name, value.startswith("-")))
+    return fields
+
+
+def parse_int(args, name, default, minimum):
+    value = args.get(name, str(default))
+    if not value.isdigit() or int(value) < minimum:
+        raise _bad_parameter(name, f"This value should be an integer of at least {minimum}.")
+    return int(value)
+
+
+def parse_limit(args):
+    return min(parse_int(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
+
+
+def body_field(body, name):
+    return body.get(name) if isinstance(body, dict) else None
+
+
+class OrderPage:
+    """Keyset ("cursor") pagination over the filtered orders.
+
+    A cursor names a position by the sort values of an order plus its id (the tiebreaker),
+    so pages stay right while orders are added; it does not carry the filters, which the
+    client sends again with every page.
+    """
+
+    def __init__(self, orders, sort, limit, cursor):
+        self.sort, self.limit = sort + [("id", False)], limit
+        self.orders = sorted(orders, key=lambda o: o["id"])
+        for name, descending in reversed(sort):  # stable sorts, least significant first
+            self.orders.sort(key=SORT_FIELDS[name], reverse=descending)
+        kind, at = self._decode(cursor) if cursor else ("first", None)
+        if kind == "first":
+            self.start = 0
+        elif kind == "last":
+            self.start = max(0, len(self.orders) - limit)
+        elif kind == "after":
+            self.start = self._count_before(at, inclusive=True)
+        else:  # before
+            self.start = max(0, self._count_before(at, inclusive=False) - limit)
+        self.current = cursor or self._encode("first")
+
+    def _key(self, order):
+        return [order["id"] if name == "id" else SORT_FIELDS[name](order)
+                for name, _descending in self.sort]
+
+    def _compare(self, key, other):
+        for (_name, descending), a, b in zip(self.sort, key, other):
+            if a != b:
+                return (-1 if a < b else 1) * (-1 if descending else 1)
+        return 0
+
+    def _count_before(self, at, inclusive):
+        """How many orders sort before the position `at` (or at it, when inclusive)."""
+        low, high = 0, len(self.orders)
+        while low < high:
+            middle = (low + high) // 2
+            comparison = self._compare(self._key(self.orders[middle]), at)
+            if comparison < 0 or (inclusive and comparison == 0):
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    def _encode(self, kind, at=None):
+        raw = json.dumps({"k": kind, "at": at, "sort": self.sort}, ensure_ascii=False)
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def _decode(self, cursor):
+        try:
+            data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            if data["sort"] != [list(field) for field in self.sort]:
+                raise ValueError("the sort changed")
+            if data["k"] not in ("first", "last", "after", "before"):
+                raise ValueError(data["k"])
+            if data["k"] in ("after", "before") and len(data["at"]) != len(self.sort):
+                raise ValueError(data["at"])
+            return data["k"], data["at"]
+        except (ValueError, KeyError, TypeError):
+            raise _bad_parameter("cursor", "Invalid cursor: pass back the current/next/prev/"
+                                           "last value of a page with the same sort[].") from None
+
+    def body(self, render):
+        page = self.orders[self.start:self.start + self.limit]
+        body = {"items": [render(order) for order in page],
+                "current": self.current, "last": self._encode("last"), "limit": self.limit}
+        # The swagger types next/prev as (non-nullable) strings, so they are left out when
+        # there is no such page; live clients also cope with null.
+        if self.start + len(page) < len(self.orders):
+            body["next"] = self._encode("after", self._key(page[-1]))
+        if self.start > 0:
+            body["prev"] = self._encode("before", self._key(self.orders[self.start]))
+        return body
+
+
+class SandboxApp:
+    """The WSGI application."""
+
+    def __init__(self, store, faults, token):
+        self.store, self.faults, self.token = store, faults, token
+        self.requests = []
+        self._requests_lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        if request.path.startswith("/__sandbox__/"):
+            return self._control(request)(environ, start_response)
+        body = self._json_body(request)
+        record = RequestRecord(request.method, request.path, request.args.to_dict(flat=False),
+                               None if body is _INVALID else body, dict(request.headers))
+        with self._requests_lock:
+            self.requests.append(record)
+        fault = self.faults.take(request.path)
+        response = fault_response(fault, environ) if fault else None
+        if response is None:
+            response = self._dispatch(request, body)
+        record.status = response.status_code
+        return response(environ, start_response)
+
+    def clear_requests(self):
+        with self._requests_lock:
+            self.requests.clear()
+
+    # -- merchant API --------------------------------------------------------------------
+
+    def _dispatch(self, request, body):
+        path = request.path
+        with self.store.lock:
+            disabled = any(path.startswith(prefix) for prefix in self.store.disabled_routes)
+        try:
+            if disabled:
+                raise NotFound()
+            endpoint, args = ROUTES.bind_to_environ(request.environ).match()
+        except NotFound:
+            return json_response({"message": "No route configured"}, 404)
+        except MethodNotAllowed:
+            return error_response(405, "Method Not Allowed")
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return error_response(401, "Unauthorized")
+        try:
+            if body is _INVALID:
+                raise ApiError(400, "Invalid request parameters",
+                               {"body": ["The request body is not valid JSON."]})
+            return getattr(self, "_" + endpoint)(request, body, **args)
+        except ApiError as error:
+            return error_response(error.status, error.message, error.errors)
+
+    def _list_orders(self, request, body, version):
+        # v4 answers like v3: the differences of the live v4 are not documented.
+        args = request.args
+        with self.store.lock:
+            page = OrderPage(self._select(args), parse_sort(args), parse_limit(args),
+                             args.get("cursor"))
+            return json_response(page.body(list_view))
+
+    def _count_orders(self, request, body, version):
+        with self.store.lock:
+            return json_response({"total": len(self._select(request.args))})
+
+    def _select(self, args):
+        predicates = parse_filters(args)
+        return [o for o in self.store.visible_orders() if all(p(o) for p in predicates)]
+
+    def _get_order(self, request, body, version, order_id):
+        with self.store.lock:  # the view shares nested objects with the stored order
+            return json_response(self.store.card(order_id, int(version)))
+
+    def _allowed_statuses(self, request, body, order_id):
+        return json_response(self.store.allowed_statuses(order_id))
+
+    def _change_status(self, request, body, order_id, status):
+        self.store.change_status(order_id, status, body)
+        return empty_response(202)
+
+    def _shipment_number(self, request, body, order_id):
+        if request.method == "DELETE":
+            self.store.clear_shipment_number(order_id)
+            return empty_response(204)
+        self.store.set_shipment_number(order_id, body_field(body, "number"))
+        return empty_response(202)
+
+    def _cancel_reasons(self, request, body, role):
+        items = cancel_reasons(role)
+        return json_response({"total": len(items), "items": items})
+
+    def _comments(self, request, body, order_id):
+        if request.method == "POST":
+            self.store.add_comment(order_id, body_field(body, "content"))
+            return empty_response(204)
+        comments = self.store.comments_of(order_id)
+        offset = parse_int(request.args, "offset", 0, 0)
+        return json_response({"total": len(comments),
+                              "items": comments[offset:offset + parse_limit(request.args)]})
+
+    def _my_user(self, request, body):
+        return json_response({**USER, "companyId": self.store.company_id})
+
+    # -- control endpoints (not recorded, no auth, no faults) -----------------------------
+
+    def _control(self, request):
+        try:
+            endpoint, args = CONTROL_ROUTES.bind_to_environ(request.environ).match()
+        except (NotFound, MethodNotAllowed):
+            return error_response(404, "Unknown sandbox control endpoint")
+        body = self._json_body(request)
+        body = body if isinstance(body, dict) else {}
+        try:
+            with self.store.lock:
+                return self._control_action(request, endpoint, args, body)
+        except ApiError as error:
+            return error_response(error.status, error.message)
+        except (TypeError, ValueError) as error:
+            return error_response(400, str(error))
+
+    def _control_action(self, request, endpoint, args, body):
+        if endpoint == "requests":
+            if request.method == "DELETE":
+                self.clear_requests()
+                return empty_response(204)
+            with self._requests_lock:
+                return json_response([dataclasses.asdict(r) for r in self.requests])
+        if endpoint == "faults":
+            if request.method == "DELETE":
+                self.faults.clear()
+            else:
+                self.faults.add(**body)
+            return empty_response(204)
+        if endpoint == "add_order":
+            return json_response(self.store.add_order(**body), 201)
+        return json_response(self.store.platform_set_status(args["order_id"], args["code"],
+                                                            **body))
+
+    @staticmethod
+    def _json_body(request):
+        data = request.get_data()
+        if not data.strip():
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return _INVALID
+
+
+_INVALID = object()  # marks a body that is not JSON

@@ -1,0 +1,415 @@
+"""The sandbox's orders, Epicentr's status machine and what the API shows of an order.
+
+Stored orders are full v6 cards with the real buyer data; the views hide what Epicentr hides
+(buyer and recipient while `new`) and drop what a shape lacks (list items have no joined
+settlement/office, v5 has no hasPreOrderItems). All methods are thread-safe.
+"""
+import threading
+
+from .generator import CANCELED, SHIPPED, OrderFactory, clear_contact, format_time, payment_status
+
+# Epicentr's OrderStatus enum with the cabinet's Ukrainian names (API-NOTES §4).
+STATUS_TITLES = {
+    "new": "Нове",
+    "confirmed_by_merchant": "Підтверджено продавцем",
+    "confirmed": "Підтверджено",
+    "sent": "Відправлено",
+    "delivered": "Готове до видачі",
+    "completed": "Завершено",
+    "closed": "Закрито",
+    "canceled": "Скасовано",
+    "returned": "Повернено",
+    "return_requested": "Запит на повернення",
+    "canceled_by_merchant": "Скасовано продавцем",
+    "completed_merchant_rejection": "Завершено (Відмова продавця)",
+    "closed_merchant_rejection": "Закрито (Відмова продавця)",
+}
+
+# The moves a merchant may make; everything else is the platform's (see merchant_moves()).
+MERCHANT_MOVES = {
+    "new": ("confirmed_by_merchant", "canceled"),
+    "confirmed_by_merchant": ("confirmed", "canceled"),
+    "confirmed": ("sent", "canceled"),
+    "sent": ("delivered", "canceled"),
+}
+
+# What the platform does by itself in live mode: a buyer cancels, a parcel arrives, …
+PLATFORM_STEPS = {"new": "canceled", "confirmed_by_merchant": "canceled", "sent": "delivered",
+                  "delivered": "completed", "completed": "closed"}
+
+# The swagger's OrderCancelWriteModel.translationKey enum with Ukrainian titles; the reason
+# code is the key's last part. {role} of /v2/oms/order-cancel-reasons/{role} is who caused
+# the cancellation: the customer_cancel_reason family and the two buyer-side generic reasons
+# (the spec's example for /customer is order_not_actual) are "customer", the rest "merchant".
+CANCEL_REASONS = {
+    "order.cancel_reason.order_not_actual": "Замовлення вже не актуальне для покупця",
+    "order.cancel_reason.customer_refused_at_office": "Покупець відмовився у відділенні",
+    "order.cancel_reason.product_not_available": "Товару немає в наявності",
+    "order.cancel_reason.price_differs": "Ціна в замовленні не відповідає актуальній",
+    "order.cancel_reason.delivery_not_available": "Продавець не доставляє в регіон покупця",
+    "order.cancel_reason.product_not_available_from_seller": "Товару немає у продавця",
+    "order.merchant_cancel_reason.merchant_product_is_not_available": "Товар відсутній",
+    "order.merchant_cancel_reason.merchant_price_obsoleted": "Ціна застаріла",
+    "order.merchant_cancel_reason.merchant_product_is_defective": "Товар має дефект",
+    **{f"order.customer_cancel_reason.customer_{code}": title for code, title in (
+        ("failed_to_contact", "Не вдалося зв'язатися з покупцем"),
+        ("failed_to_contact_merchant", "Покупець не зміг зв'язатися з продавцем"),
+        ("price_obsoleted", "Ціна неактуальна"),
+        ("found_cheaper", "Знайшов дешевше"),
+        ("shop_pickup_preferred_delivery_price_too_high",
+         "Дорога доставка, зручніше самовивіз з магазину"),
+        ("delivery_speed_too_slow", "Задовгий термін доставки"),
+        ("delivery_type_is_not_suitable", "Не влаштовує спосіб доставки"),
+        ("product_characteristics_are_not_suitable", "Не підходять характеристики товару"),
+        ("several_packages_delivery_payment_is_not_suitable",
+         "Не влаштовує оплата доставки кількох посилок"),
+        ("credit_card_payment_is_preferred", "Хоче оплатити карткою"),
+        ("get_loan_is_preferred_payment_type", "Хоче оформити кредит"),
+        ("account_payment_with_vat_is_preferred", "Потрібна оплата за рахунком з ПДВ"),
+        ("account_payment_without_vat_is_preferred", "Потрібна оплата за рахунком без ПДВ"),
+        ("order_duplicate", "Дублікат замовлення"),
+        ("epic_warranty_is_preferred", "Хоче гарантію Епіцентру"),
+        ("changed_mind", "Покупець передумав"),
+        ("canceled_at_delivery_office", "Скасував у відділенні доставки"),
+        ("no_payment", "Замовлення не оплачене"),
+        ("prepayment_required", "Продавець вимагає передоплату"),
+        ("long_cc_confirmation", "Довге підтвердження кол-центром"),
+        ("long_merchant_confirmation", "Довге підтвердження продавцем"),
+        ("dissatisfied_with_the_shipping_cost", "Не влаштовує вартість доставки"),
+        ("test", "Тестове замовлення"),
+        ("bought_elsewhere_as_a_gift", "Купив деінде або отримав у подарунок"),
+        ("not_timely_confirmation_of_the_availability_of_goods",
+         "Несвоєчасне підтвердження наявності товару"),
+        ("requires_advance_payment_which_is_not_indicated_on_the_website",
+         "Вимагають передоплату, не зазначену на сайті"),
+        ("wanted_to_check_product", "Хотів оглянути товар"),
+        ("shop_pickup_preferred_delivery_speed_too_slow",
+         "Довга доставка, зручніше самовивіз з магазину"),
+        ("other_reason", "Інша причина"),
+        ("not_completed_within_the_specified_time", "Не виконано у встановлений термін"),
+        ("too_late_contact", "Зв'язалися занадто пізно"),
+    )},
+}
+_CUSTOMER_GENERIC_REASONS = ("order.cancel_reason.order_not_actual",
+                             "order.cancel_reason.customer_refused_at_office")
+SHIPMENT_PROVIDERS = ("nova_poshta", "ukrposhta", "pickup", "meest", "cvz_epicentr",
+                      "parcel_box_epicentr")
+
+# The token's user for GET /v1/my/user.
+USER = {"id": 4127, "firstName": "Ірина", "lastName": "Бондар",
+        "email": "iryna.bondar@example.com"}
+
+_CARD_ONLY_FIELDS = ("hasFeedback", "contractor", "hasPreOrderItems")
+
+
+class ApiError(Exception):
+    """An answer other than success: becomes the `{message, code[, errors]}` body."""
+
+    def __init__(self, status, message, errors=None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors
+
+
+def _cancel_role(key):
+    customer = ".customer_cancel_reason." in key or key in _CUSTOMER_GENERIC_REASONS
+    return "customer" if customer else "merchant"
+
+
+def cancel_reasons(role):
+    """The reasons for /v2/oms/order-cancel-reasons/{role} (role: customer or merchant)."""
+    return [{"code": key.rsplit(".", 1)[1], "title": title, "translationKey": key}
+            for key, title in CANCEL_REASONS.items() if _cancel_role(key) == role]
+
+
+def merchant_moves(order, has_ttn=None):
+    """The statuses a merchant may move `order` to now (what allowed-statuses answers).
+
+    `sent` needs a TTN (except for pickup: there is no carrier), `delivered` ("ready for
+    pickup") is the merchant's only for pickup orders, and an order whose card payment is
+    still awaited cannot be cancelled (API-NOTES §2.4).
+    """
+    shipment = order["address"]["shipment"]
+    if has_ttn is None:
+        has_ttn = bool(shipment["number"])
+    moves = []
+    for target in MERCHANT_MOVES.get(order["statusCode"], ()):
+        if target == "sent" and not has_ttn and shipment["provider"] != "pickup":
+            continue
+        if target == "delivered" and shipment["provider"] != "pickup":
+            continue
+        if target == "canceled" and shipment["paymentStatus"] == "payment_waiting":
+            continue
+        moves.append(target)
+    return moves
+
+
+def _masked(order):
+    """A shallow copy sharing the unchanged parts: serialise it under the store's lock."""
+    view = dict(order)
+    if order["statusCode"] == "new":  # Epicentr reveals the buyer from confirmed_by_merchant on
+        view["address"] = dict(order["address"])
+        clear_contact(view["address"])
+        view["address"]["isAlternateRecipient"] = order["address"]["isAlternateRecipient"]
+    return view
+
+
+def list_view(order):
+    """An item of GET /v3|v4/oms/orders: no joined objects, no card-only fields."""
+    view = _masked(order)
+    for key in _CARD_ONLY_FIELDS:
+        del view[key]
+    # The swagger's Order requires settlement/office (nullable); the list leaves them empty.
+    view["settlement"] = view["office"] = None
+    return view
+
+
+def card_view(order, version):
+    """GET /v5|v6/oms/orders/{id}; v6 adds hasPreOrderItems."""
+    view = _masked(order)
+    if version == 5:
+        del view["hasPreOrderItems"]
+    return view
+
+
+def _deep_update(target, changes):
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_update(target[key], value)
+        else:
+            target[key] = value
+
+
+class OrderStore:
+    """Orders by UUID plus comments, deleted marks and disabled routes."""
+
+    def __init__(self, count, seed, days, now, ttn_autosend=False):
+        self.now = now
+        self.ttn_autosend = ttn_autosend
+        self.factory = OrderFactory(seed)
+        self.company_id = self.factory.company_id
+        self.orders = {o["id"]: o for o in self.factory.history(count, days, now())}
+        self.deleted = set()
+        self.comments = {}
+        self.disabled_routes = set()
+        self.lock = threading.RLock()
+
+    # -- test and platform controls ---------------------------------------------------------
+
+    def add_order(self, **overrides):
+        """A new generated order created now (status `new` unless `statusCode` is given).
+
+        Other overrides are merged into the generated card (nested dicts key by key). The
+        returned dict is the stored order itself.
+        """
+        with self.lock:
+            now = self.now()
+            # Not awaiting a card payment unless asked: such an order cannot be cancelled.
+            order = self.factory.order(now, overrides.pop("statusCode", "new"), now,
+                                       payment_waiting=False)
+            _deep_update(order, overrides)
+            self.orders[order["id"]] = order
+            return order
+
+    def platform_set_status(self, order_id, code, empty_address=False, **cancel):
+        """What Epicentr or the buyer does: any status, no merchant rules.
+
+        `cancel` fills the cancel object when moving to a cancelled status: initiatorCode
+        (default customer), reasonCode (order_not_actual), reasonTranslationKey, comment.
+        `empty_address=True` blanks the buyer data, as cancelled orders may come back.
+        """
+        if code not in STATUS_TITLES:
+            raise ValueError(f"unknown status {code!r}")
+        unknown = set(cancel) - {"initiatorCode", "reasonCode", "reasonTranslationKey", "comment"}
+        if unknown:
+            raise ValueError(f"unknown cancel fields: {sorted(unknown)}")
+        with self.lock:
+            order = self._order(order_id)
+            shipment = order["address"]["shipment"]
+            if code in CANCELED:
+                reason = cancel.get("reasonCode", "order_not_actual")
+                self._set_cancel(order, cancel.get("initiatorCode", "customer"), reason,
+                                 cancel.get("reasonTranslationKey",
+                                            f"order.cancel_reason.{reason}"),
+                                 cancel.get("comment", ""))
+            if code in SHIPPED and not shipment["number"]:
+                shipment["number"] = self.factory.ttn(shipment["provider"])
+            if empty_address:
+                clear_contact(order["address"])
+            self._set_status(order, code)
+            return order
+
+    def advance_random_order(self):
+        """One step of live mode: the platform moves a random order along (PLATFORM_STEPS)."""
+        with self.lock:
+            candidates = sorted(oid for oid, o in self.orders.items()
+                                if o["statusCode"] in PLATFORM_STEPS and oid not in self.deleted)
+            if not candidates:
+                return None
+            order_id = self.factory.rng.choice(candidates)
+            step = PLATFORM_STEPS[self.orders[order_id]["statusCode"]]
+            return self.platform_set_status(order_id, step)
+
+    def touch(self, order_id):
+        with self.lock:
+            self._bump(self._order(order_id))
+
+    def delete(self, order_id):
+        """The card then answers 410; the order leaves the list."""
+        with self.lock:
+            self._order(order_id)
+            self.deleted.add(order_id)
+
+    def disable_route(self, prefix):
+        """Paths starting with `prefix` (e.g. "/v6/") answer 404 "No route configured"."""
+        with self.lock:
+            self.disabled_routes.add(prefix)
+
+    def enable_route(self, prefix):
+        with self.lock:
+            self.disabled_routes.discard(prefix)
+
+    # -- merchant API ------------------------------------------------------------------------
+
+    def visible_orders(self):
+        with self.lock:
+            return [o for oid, o in self.orders.items() if oid not in self.deleted]
+
+    def card(self, order_id, version):
+        with self.lock:
+            order = self._order(order_id)
+            if order_id in self.deleted:
+                raise ApiError(410, "item was deleted")
+            return card_view(order, version)
+
+    def allowed_statuses(self, order_id):
+        with self.lock:
+            moves = merchant_moves(self._live_order(order_id))
+            return {"total": len(moves),
+                    "items": [{"code": code, "title": STATUS_TITLES[code]} for code in moves]}
+
+    def change_status(self, order_id, target, body):
+        with self.lock:
+            order = self._live_order(order_id)
+            shipment = order["address"]["shipment"]
+            current = order["statusCode"]
+            sent_number = None
+            if target == "sent" and body:
+                sent_number = _validate_sent_body(body)
+            if target not in merchant_moves(order, has_ttn=bool(sent_number or shipment["number"])):
+                if target == "sent" and current == "confirmed":
+                    raise ApiError(422, "A shipment number (TTN) is required to move the order "
+                                        "to 'sent': PATCH it first or send {provider, number}.")
+                raise ApiError(422, f"Changing the status from '{current}' to '{target}' is not "
+                                    f"allowed; allowed: {merchant_moves(order) or 'none'}.")
+            if target == "canceled":
+                reason_code, key, comment = _validate_cancel_body(body)
+                self._set_cancel(order, "merchant", reason_code, key, comment)
+            if sent_number:
+                shipment["number"] = sent_number
+            self._set_status(order, target)
+
+    def set_shipment_number(self, order_id, number):
+        if not isinstance(number, str) or not number.strip():
+            raise ApiError(400, "Invalid request parameters",
+                           {"number": ["This value should be a non-empty string."]})
+        with self.lock:
+            order = self._ttn_editable_order(order_id)
+            order["address"]["shipment"]["number"] = number.strip()
+            if self.ttn_autosend:  # as the cabinet does; unknown for the API (API-NOTES §2.5)
+                self._set_status(order, "sent")
+            else:
+                self._bump(order)
+
+    def clear_shipment_number(self, order_id):
+        with self.lock:
+            order = self._ttn_editable_order(order_id)
+            order["address"]["shipment"]["number"] = None
+            self._bump(order)
+
+    def comments_of(self, order_id):
+        with self.lock:
+            self._live_order(order_id)
+            return list(self.comments.get(order_id, ()))
+
+    def add_comment(self, order_id, content):
+        if not isinstance(content, str) or not content.strip():
+            raise ApiError(400, "Invalid request parameters",
+                           {"content": ["This value should not be blank."]})
+        with self.lock:
+            order = self._live_order(order_id)
+            self.comments.setdefault(order_id, []).append({
+                "content": content, "firstName": USER["firstName"],
+                "lastName": USER["lastName"], "avatar": "", "userId": str(USER["id"]),
+                "createdAt": format_time(self.now())})
+            order["commentsCount"] += 1
+            self._bump(order)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _order(self, order_id):
+        try:
+            return self.orders[order_id]
+        except KeyError:
+            raise ApiError(404, "entity.not_found") from None
+
+    def _live_order(self, order_id):
+        if order_id in self.deleted:
+            raise ApiError(404, "entity.not_found")
+        return self._order(order_id)
+
+    def _ttn_editable_order(self, order_id):
+        order = self._live_order(order_id)
+        if order["statusCode"] != "confirmed":
+            raise ApiError(422, "The shipment number can be changed only while the order is "
+                                f"'confirmed' (it is '{order['statusCode']}').")
+        return order
+
+    def _bump(self, order):
+        now = format_time(self.now())
+        order["updatedAt"] = max(now, order["createdAt"])  # same format: text order is time order
+
+    def _set_status(self, order, code):
+        shipment = order["address"]["shipment"]
+        shipment["paymentStatus"] = payment_status(shipment["paymentProvider"], code)
+        order["statusCode"] = code
+        self._bump(order)
+
+    def _set_cancel(self, order, initiator, reason_code, translation_key, comment):
+        order["cancel"] = {"previousStatusCode": order["statusCode"], "initiatorCode": initiator,
+                           "reasonCode": reason_code, "comment": comment,
+                           "reasonTranslationKey": translation_key,
+                           "createdAt": format_time(self.now())}
+
+
+def _validate_cancel_body(body):
+    """Cancelling needs {reason_code, translationKey, comment?} with a consistent pair."""
+    body = body if isinstance(body, dict) else {}
+    reason_code, key, comment = (body.get("reason_code"), body.get("translationKey"),
+                                 body.get("comment", ""))
+    errors = {}
+    if key not in CANCEL_REASONS:
+        errors["translationKey"] = ["Required; one of the order cancel reason keys "
+                                    "(GET /v2/oms/order-cancel-reasons/{role})."]
+    if not isinstance(reason_code, str) or not reason_code:
+        errors["reason_code"] = ["This value should not be blank."]
+    elif key in CANCEL_REASONS and key.rsplit(".", 1)[1] != reason_code:
+        errors["reason_code"] = [f"Does not match translationKey (expected "
+                                 f"'{key.rsplit('.', 1)[1]}')."]
+    if comment is not None and not isinstance(comment, str):
+        errors["comment"] = ["This value should be a string."]
+    if errors:
+        raise ApiError(400, "Invalid request parameters", errors)
+    return reason_code, key, comment or ""
+
+
+def _validate_sent_body(body):
+    """A `sent` body carries the TTN: {provider, number}, both required. Returns the number."""
+    errors = {}
+    if not isinstance(body, dict) or body.get("provider") not in SHIPMENT_PROVIDERS:
+        errors["provider"] = [f"Required; one of {', '.join(SHIPMENT_PROVIDERS)}."]
+    number = body.get("number") if isinstance(body, dict) else None
+    if not isinstance(number, str) or not number.strip():
+        errors["number"] = ["This value should not be blank."]
+    if errors:
+        raise ApiError(400, "Invalid request parameters", errors)
+    return number.strip()
