@@ -1,5 +1,5 @@
 # Thin entry points; the work is in tools/.
-.PHONY: setup test demo bench lint readme
+.PHONY: setup test demo bench lint readme i18n
 
 setup:
 	bash tools/setup.sh
@@ -18,3 +18,6 @@ lint:
 
 readme:
 	. $${EPICENTR_CACHE:-$$HOME/.cache/epicentr_connector}/env.sh && $$VENV/bin/python tools/gen_readme.py
+
+i18n:
+	bash tools/i18n.sh
