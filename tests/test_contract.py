@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -297,3 +298,27 @@ def test_the_validator_is_not_blind(sandbox, openapi):
         response._content = json.dumps({**response.json(), **breakage}).encode()
         with pytest.raises(Exception, match="InvalidData|not valid"):
             check_response(openapi, response)
+
+
+def test_every_request_the_client_sends_conforms(sandbox, openapi, client):
+    """Drive EpicentrClient through each of its calls; what reached the sandbox fits the spec."""
+    order = sandbox.store.add_order(statusCode="new", address={"shipment": {"provider": "nova_poshta"}})
+    since = datetime.now(timezone.utc) - timedelta(days=3)
+    list(client.iter_orders(updated_from=since, created_from=since, statuses=["new"], limit=5))
+    client.count_orders(updated_from=since, statuses=["new", "confirmed"])
+    client.get_order(order["id"])
+    client.get_allowed_statuses(order["id"])
+    client.get_cancel_reasons()
+    client.get_comments(order["id"])
+    client.add_comment(order["id"], "Передзвонимо після 18:00")
+    client.change_status(order["id"], "confirmed_by_merchant")
+    client.change_status(order["id"], "confirmed")
+    client.set_shipment_number(order["id"], "20450000000003")
+    client.delete_shipment_number(order["id"])
+    client.change_status(order["id"], "sent", provider="nova_poshta", number="20450000000004")
+    other = sandbox.store.add_order(statusCode="new")
+    client.change_status(other["id"], "canceled", reason_code="product_not_available",
+                         translation_key="order.cancel_reason.product_not_available")
+    spec_paths = {record.path for record in sandbox.requests if record.path.startswith("/v")}
+    assert len(spec_paths) >= 8 and all(r.status < 400 for r in sandbox.requests)
+    check_recorded_requests(openapi, sandbox)
