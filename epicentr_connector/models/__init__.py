@@ -1,2 +1,5 @@
 from . import epicentr_source
+from . import epicentr_order_import
+from . import sale_order
+from . import sale_order_line
 from . import res_config_settings

@@ -1,9 +1,11 @@
 import logging
 import re
+from datetime import timedelta
 
 import requests
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.epicentr_connector.api import (
@@ -14,12 +16,23 @@ from odoo.addons.epicentr_connector.api import (
     EpicentrProtocolError,
     EpicentrRateLimited,
     EpicentrTransientError,
+    EpicentrValidationError,
     checked_base_url,
 )
+from odoo.addons.epicentr_connector.utils.order_mapping import OrderDataError, parse_datetime
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://merchant-api.epicentrm.com.ua"
+PAGE_SIZE = 50
+# Each sync asks again for orders changed a little before the cursor, so an order whose
+# change is recorded late on Epicentr's side cannot slip between two runs.
+SYNC_OVERLAP = timedelta(minutes=5)
+# A cron call syncs at most this many pages per source, then asks to be run again: a long
+# history import never exceeds the cron time limit, and resumes where it stopped.
+CRON_PAGES_PER_CALL = 20
+# Namespace of the advisory lock that keeps one source from being synced twice at once.
+SYNC_LOCK_NAMESPACE = 0x45504331
 
 
 class EpicentrSource(models.Model):
@@ -98,10 +111,45 @@ class EpicentrSource(models.Model):
         help="The users who see the orders of this source.",
     )
     last_sync_at = fields.Datetime(
-        string="Last Sync",
-        readonly=True,
+        string="Sync Cursor",
         copy=False,
-        help="Orders changed on Epicentr after this moment are fetched by the next sync.",
+        help="Orders changed on Epicentr after this moment (minus a few minutes of overlap) are "
+        "fetched by the next sync. Moving it back makes the next sync fetch again every order "
+        "changed since then (nothing is duplicated, but a large window takes time); leave it "
+        "empty only together with the history start to import the whole history again.",
+    )
+    history_start_at = fields.Datetime(
+        string="History Starts",
+        copy=False,
+        help="Orders created before this moment are not imported by the syncs (use Import an "
+        "Order by its number for an older one). Set at the first sync from the history depth.",
+    )
+    history_done = fields.Boolean(string="History Imported", readonly=True, copy=False)
+    next_sync_at = fields.Datetime(string="Next Sync", readonly=True, copy=False)
+    last_success_at = fields.Datetime(string="Last Successful Sync", readonly=True, copy=False)
+    sync_progress = fields.Char(string="Progress", readonly=True, copy=False)
+    last_run_created = fields.Integer(string="Created by the Last Sync", readonly=True, copy=False)
+    last_run_updated = fields.Integer(string="Updated by the Last Sync", readonly=True, copy=False)
+    # {uuid: [number, reason]}: orders that failed to import; every sync tries them again.
+    failed_orders = fields.Json(readonly=True, copy=False)
+    failed_order_count = fields.Integer(string="Orders Waiting for Retry", compute="_compute_failed_order_count")
+    order_count = fields.Integer(string="Orders", compute="_compute_order_count")
+    team_id = fields.Many2one(
+        "crm.team", string="Sales Team", check_company=True,
+        help="The sales team of the imported orders.",
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse", string="Warehouse", check_company=True,
+        help="The warehouse that ships the imported orders (default: the company's).",
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist", string="Pricelist", check_company=True,
+        help="The pricelist, and so the currency, of the imported orders: choose one in UAH. "
+        "Prices always come from Epicentr; the pricelist does not change them.",
+    )
+    rr_last_user_id = fields.Many2one(
+        "res.users", string="Last Assigned Salesperson", readonly=True, copy=False,
+        help="Round-robin pointer: the next order goes to the salesperson after this one.",
     )
     send_tracking = fields.Boolean(
         string="Send Tracking Number",
@@ -147,14 +195,19 @@ class EpicentrSource(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._clean_connection_vals(vals) for vals in vals_list])
+        sources = super().create([self._clean_connection_vals(vals) for vals in vals_list])
+        sources.filtered("active")._schedule_sync()
+        return sources
 
     def write(self, vals):
         vals = self._clean_connection_vals(vals)
         if {"api_token", "base_url"} & vals.keys() and "connection_state" not in vals:
             # New credentials: the previous test result says nothing about them.
             vals.update(connection_state="untested", connected_as=False, last_error=False)
-        return super().write(vals)
+        result = super().write(vals)
+        if {"api_token", "active"} & vals.keys():
+            self.filtered("active")._schedule_sync()
+        return result
 
     @api.model
     def _clean_connection_vals(self, vals):
@@ -307,3 +360,205 @@ class EpicentrSource(models.Model):
             "params": {"type": kind, "title": title, "message": message, "sticky": sticky},
         }
 
+
+    # ------------------------------------------------------------------ sync
+
+    @api.depends("failed_orders")
+    def _compute_failed_order_count(self):
+        for source in self:
+            source.failed_order_count = len(source.failed_orders or {})
+
+    def _compute_order_count(self):
+        counts = dict(self.env["sale.order"]._read_group(
+            [("epicentr_source_id", "in", self.ids)], ["epicentr_source_id"], ["__count"]))
+        for source in self:
+            source.order_count = counts.get(source, 0)
+
+    def _schedule_sync(self):
+        """Make these sources due now and wake the sync cron (after this transaction commits)."""
+        if self:
+            self.write({"next_sync_at": fields.Datetime.now()})
+            self.env.ref("epicentr_connector.ir_cron_epicentr_sync_orders")._trigger()
+
+    def action_sync_now(self):
+        self.ensure_one()
+        self._check_manager()
+        self._schedule_sync()
+        return self._notification(
+            "info", self.env._("Sync started"),
+            self.env._("Epicentr orders of %(name)s are being fetched in the background; "
+                       "reload the page to see the progress.", name=self.name))
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action.update(domain=[("epicentr_source_id", "=", self.id)], context={"create": False})
+        return action
+
+    def _check_manager(self):
+        if not self.env.user.has_group("epicentr_connector.group_epicentr_manager"):
+            raise AccessError(self.env._("Only users with the “Epicentr: manager” right can do this."))
+
+    @api.model
+    def _cron_sync_orders(self):
+        """Sync every active source whose interval has elapsed; commits after each page."""
+        now = fields.Datetime.now()
+        due = self.search([("active", "=", True), "|", ("next_sync_at", "=", False), ("next_sync_at", "<=", now)])
+        due = due.filtered(lambda s: s.sudo().api_token)
+        unfinished = 0
+        for done, source in enumerate(due, 1):
+            try:
+                stats = source.with_company(source.company_id)._sync_orders(
+                    commit=True, max_pages=CRON_PAGES_PER_CALL)
+                unfinished += bool(stats.get("more"))
+            except Exception as error:  # noqa: BLE001 - one source's bug must not stop the others
+                self.env.cr.rollback()
+                _logger.exception("Epicentr source %s: sync failed", source.id)
+                source.write({"last_error": self.env._("The sync failed: %(error)s", error=str(error)),
+                              "next_sync_at": now + timedelta(minutes=source.sync_interval)})
+            self.env.cr.commit()
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done + unfinished)
+
+    def _try_sync_lock(self):
+        """True if this transaction now holds the sync lock of the source (freed at commit/rollback)."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", SYNC_LOCK_NAMESPACE, self.id))
+        return self.env.cr.fetchone()[0]
+
+    def _sync_orders(self, commit=False, max_pages=None):
+        """One sync of this source: on the first run the orders created in the history window,
+        later the orders changed since the cursor (minus an overlap). Read-only towards Epicentr.
+
+        ``commit`` (the cron only, never in tests) commits after each page, so a killed run
+        resumes from the last committed page. Returns {"created", "updated", "failed", "more"},
+        or {"busy": True} when another sync of the source is running.
+        """
+        self.ensure_one()
+        if not self._try_sync_lock():
+            return {"busy": True}
+        client = self._get_client()
+        started = fields.Datetime.now()
+        if not self.history_start_at:
+            self.history_start_at = started - timedelta(days=self.history_days)
+        importer = self.env["epicentr.order.import"]
+        stats = {"created": 0, "updated": 0, "failed": dict(self.failed_orders or {}), "more": False}
+        error = None
+        try:
+            self._retry_failed_orders(client, importer, stats)
+            filters = {"created_from": self.history_start_at, "sort": ("updatedAt",), "limit": PAGE_SIZE}
+            if self.last_sync_at:
+                filters["updated_from"] = self.last_sync_at - SYNC_OVERLAP
+            total = None if self.history_done else client.count_orders(created_from=self.history_start_at)
+            seen = 0
+            for pages, page in enumerate(client.iter_orders(**filters), 1):
+                self._import_listed(client, importer, page, stats)
+                seen += len(page)
+                self.write({
+                    "last_sync_at": max(parse_updated_at(item) for item in page),
+                    "failed_orders": stats["failed"],
+                    "sync_progress": self.env._("%(seen)s of %(total)s orders", seen=seen, total=total)
+                    if total else False,
+                })
+                if commit:
+                    self.env.cr.commit()
+                    if not self._try_sync_lock():  # another worker took over between two pages
+                        return {**stats, "busy": True}
+                if max_pages and pages >= max_pages:
+                    stats["more"] = True
+                    break
+        except EpicentrError as exc:
+            error = exc
+        self._finish_sync(started, stats, error)
+        return stats
+
+    def _import_listed(self, client, importer, page, stats):
+        """Import one list page: the full card is fetched only for new or changed orders."""
+        known = dict(self.env["sale.order"].search_fetch(
+            [("epicentr_source_id", "=", self.id), ("epicentr_order_id", "in", [i.get("id") for i in page])],
+            ["epicentr_order_id", "epicentr_updated_at"]).mapped(lambda o: (o.epicentr_order_id, o.epicentr_updated_at)))
+        cards = []
+        for item in page:
+            try:
+                if item.get("id") in known and known[item["id"]] == parse_updated_at(item):
+                    continue
+                cards.append(client.get_order(item["id"]))
+            except (EpicentrNotFound, EpicentrValidationError, OrderDataError, ValueError) as exc:
+                stats["failed"][str(item.get("id"))] = [str(item.get("number")), str(exc)]
+        self._count(stats, importer._import_page(self, cards))
+
+    def _retry_failed_orders(self, client, importer, stats):
+        for uuid, (number, _reason) in list(stats["failed"].items()):
+            try:
+                card = client.get_order(uuid)
+            except EpicentrNotFound as exc:
+                if exc.gone or not exc.route_missing:  # deleted on Epicentr: nothing left to import
+                    stats["failed"].pop(uuid)
+                continue
+            stats["failed"].pop(uuid)
+            self._count(stats, importer._import_page(self, [card]))
+
+    @staticmethod
+    def _count(stats, page_stats):
+        stats["created"] += page_stats["created"]
+        stats["updated"] += page_stats["updated"]
+        stats["failed"].update({uuid: list(why) for uuid, why in page_stats["failed"].items()})
+
+    def _finish_sync(self, started, stats, error):
+        failed = stats["failed"]
+        messages = []
+        if error:
+            messages.append(self.env._("The sync stopped: %(reason)s", reason=self._connection_error_message(error)))
+        if failed:
+            messages.append(self.env._(
+                "%(count)s orders could not be imported and will be tried again at the next sync: %(orders)s",
+                count=len(failed), orders="; ".join(f"№{number}: {reason}" for number, reason in failed.values())))
+        values = {
+            "last_run_created": stats["created"],
+            "last_run_updated": stats["updated"],
+            "failed_orders": failed,
+            "last_error": "\n".join(messages) or False,
+            "next_sync_at": started if stats["more"] else started + timedelta(minutes=self.sync_interval),
+        }
+        if not error and not stats["more"]:
+            values.update(history_done=True, last_success_at=started, sync_progress=False)
+        if isinstance(error, EpicentrAuthError):
+            values["connection_state"] = "failed"
+        self.write(values)
+        if messages and messages[0] != (self.last_error or "").split("\n")[0]:
+            self.message_post(body=values["last_error"], message_type="comment", subtype_xmlid="mail.mt_note")
+
+    def _next_salespeople(self, count):
+        """The next ``count`` salespeople of the round-robin pool (empty users when it is empty).
+
+        The caller holds the source's sync lock, so two imports never hand out the same turn."""
+        pool = self.manager_ids.sorted("id")
+        if not pool:
+            return [self.env["res.users"]] * count
+        start = (list(pool).index(self.rr_last_user_id) + 1) if self.rr_last_user_id in pool else 0
+        picked = [pool[(start + i) % len(pool)] for i in range(count)]
+        if picked:
+            self.rr_last_user_id = picked[-1]
+        return picked
+
+    def _import_order_number(self, number):
+        """Import (or refresh) one order by its Epicentr number, whatever its date."""
+        self.ensure_one()
+        self._check_manager()
+        if not self._try_sync_lock():
+            raise UserError(self.env._("A sync of %(name)s is running; try again in a minute.", name=self.name))
+        client = self._get_client(retries=1)
+        try:
+            found = [item for page in client.iter_orders(number=number.strip(), sort=None, limit=5) for item in page]
+            cards = [client.get_order(item["id"]) for item in found]
+        except EpicentrError as exc:
+            raise UserError(self._connection_error_message(exc)) from None
+        if not cards:
+            raise UserError(self.env._("Epicentr has no order number %(number)s for this account.", number=number))
+        stats = self.env["epicentr.order.import"]._import_page(self, cards)
+        if stats["failed"]:
+            raise UserError("; ".join(reason for _number, reason in stats["failed"].values()))
+        return self.env["sale.order"].search(
+            [("epicentr_source_id", "=", self.id), ("epicentr_order_id", "in", [c["id"] for c in cards])])
+
+
+def parse_updated_at(item):
+    return parse_datetime(item.get("updatedAt") or item.get("createdAt"), "updatedAt")

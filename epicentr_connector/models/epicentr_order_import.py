@@ -1,0 +1,311 @@
+"""Turns pages of Epicentr order cards into sale orders: batched, idempotent, never losing an order."""
+
+import logging
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .. import const
+from ..utils.order_mapping import OrderDataError, map_order
+
+_logger = logging.getLogger(__name__)
+
+# Keeps the mail machinery quiet while importing: no tracking values, no "created" notes,
+# no followers notified. Also tells the push hooks (next issue) this is Epicentr speaking.
+IMPORT_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_notrack": True,
+    "mail_create_nosubscribe": True,
+    "epicentr_importing": True,
+}
+# What a failing order may raise and still leave the rest of its page importable.
+ORDER_ERRORS = (OrderDataError, UserError, ValidationError, ValueError, KeyError, TypeError)
+
+
+class EpicentrOrderImport(models.AbstractModel):
+    _name = "epicentr.order.import"
+    _description = "Epicentr order import"
+
+    @api.model
+    def _import_page(self, source, cards):
+        """Create or update the sale orders of ``cards`` (one page). Returns
+        {"created": n, "updated": n, "failed": {uuid: (number, reason)}}.
+
+        The page goes in one batch; if that fails, each order is retried in its own
+        savepoint so that one bad order is reported and the others arrive.
+        """
+        self = self.with_context(**IMPORT_CONTEXT)
+        try:
+            with self.env.cr.savepoint():
+                return self._import_batch(source, cards)
+        except ORDER_ERRORS as error:
+            _logger.info("Epicentr source %s: page failed (%s), importing order by order", source.id, error)
+        stats = {"created": 0, "updated": 0, "failed": {}}
+        for card in cards:
+            try:
+                with self.env.cr.savepoint():
+                    one = self._import_batch(source, [card])
+            except ORDER_ERRORS as error:
+                uuid = str(card.get("id")) if isinstance(card, dict) else "?"
+                number = str(card.get("number")) if isinstance(card, dict) else "?"
+                stats["failed"][uuid] = (number, str(error))
+                continue
+            stats["created"] += one["created"]
+            stats["updated"] += one["updated"]
+        return stats
+
+    @api.model
+    def _import_batch(self, source, cards):
+        mapped = [map_order(card) for card in cards]
+        uuids = [m["uuid"] for m in mapped]
+        if len(set(uuids)) != len(uuids):  # the same order twice in a page: keep its last state
+            mapped = list({m["uuid"]: m for m in mapped}.values())
+        existing = {
+            order.epicentr_order_id: order
+            for order in self.env["sale.order"].search(
+                [("epicentr_source_id", "=", source.id), ("epicentr_order_id", "in", uuids)])
+        }
+        new = [m for m in mapped if m["uuid"] not in existing]
+        changed = [m for m in mapped if m["uuid"] in existing
+                   and existing[m["uuid"]].epicentr_updated_at != m["header"]["epicentr_updated_at"]]
+        partners = self._partners_for(source, new + changed)
+        products = self._products_for([line for m in new for line in m["lines"]])
+        if new:
+            self._create_orders(source, new, partners, products)
+        for m in changed:
+            self._update_order(existing[m["uuid"]], m, partners)
+        return {"created": len(new), "updated": len(changed), "failed": {}}
+
+    # ------------------------------------------------------------------ customers
+
+    @api.model
+    def _partners_for(self, source, mapped):
+        """{uuid: (customer, delivery contact)} for the orders whose buyer Epicentr shows.
+
+        Buyers are matched by E.164 phone (Odoo's sanitized phone), then e-mail; the rest are
+        created in one go. An alternate recipient becomes a delivery contact of the buyer.
+        """
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        shown = [m for m in mapped if m["buyer"]]
+        phones = {m["buyer"]["phone"] for m in shown if m["buyer"]["phone_valid"]}
+        emails = {m["buyer"]["email"] for m in shown if m["buyer"]["email"]}
+        by_phone, by_email = {}, {}
+        if phones:
+            for partner in Partner.search([("phone_sanitized", "in", list(phones)), ("type", "=", "contact")], order="id"):
+                by_phone.setdefault(partner.phone_sanitized, partner)
+        if emails:
+            for partner in Partner.search([("email_normalized", "in", list(emails)), ("type", "=", "contact")], order="id"):
+                by_email.setdefault(partner.email_normalized, partner)
+
+        def key(person):
+            return person["phone"] if person["phone_valid"] else (person["email"] or person["name"])
+
+        to_create = {}
+        for m in shown:
+            buyer = m["buyer"]
+            found = (buyer["phone_valid"] and by_phone.get(buyer["phone"])) or (buyer["email"] and by_email.get(buyer["email"]))
+            if not found:
+                to_create.setdefault(key(buyer), buyer)
+        created = dict(zip(to_create, Partner.create([
+            {"name": b["name"], "phone": b["phone"], "email": b["email"], "company_id": source.company_id.id,
+             "comment": self.env._("Created from an Epicentr order.")}
+            for b in to_create.values()
+        ]))) if to_create else {}
+
+        customers = {}
+        for m in shown:
+            buyer = m["buyer"]
+            customers[m["uuid"]] = ((buyer["phone_valid"] and by_phone.get(buyer["phone"]))
+                                    or (buyer["email"] and by_email.get(buyer["email"]))
+                                    or created[key(buyer)])
+        delivery = self._delivery_contacts(customers, mapped)
+        return {uuid: (customer, delivery.get(uuid, customer)) for uuid, customer in customers.items()}
+
+    @api.model
+    def _delivery_contacts(self, customers, mapped):
+        """{uuid: delivery contact} for the orders with an alternate recipient."""
+        wanted = {m["uuid"]: m["recipient"] for m in mapped if m["recipient"] and m["uuid"] in customers}
+        if not wanted:
+            return {}
+        Partner = self.env["res.partner"]
+        existing = {
+            (child.parent_id.id, child.phone_sanitized or child.name): child
+            for child in Partner.search([
+                ("parent_id", "in", list({customers[uuid].id for uuid in wanted})), ("type", "=", "delivery")])
+        }
+        result = {}
+        for uuid, person in wanted.items():
+            parent = customers[uuid]
+            k = (parent.id, person["phone"] if person["phone_valid"] else person["name"])
+            if k not in existing:
+                existing[k] = Partner.create({
+                    "name": person["name"], "phone": person["phone"], "type": "delivery", "parent_id": parent.id,
+                })
+            result[uuid] = existing[k]
+        return result
+
+    # ------------------------------------------------------------------ products
+
+    @api.model
+    def _products_for(self, lines):
+        """{code: product} for the codes of ``lines``: internal reference first, then barcode."""
+        codes = {code for line in lines for code in line["codes"]}
+        if not codes:
+            return {}
+        Product = self.env["product.product"]
+        found = {p.default_code: p for p in Product.search([("default_code", "in", list(codes))], order="id desc")}
+        rest = codes - found.keys()
+        if rest:
+            found.update({p.barcode: p for p in Product.search([("barcode", "in", list(rest))])})
+        return found
+
+    @api.model
+    def _line_values(self, line, products, company):
+        product = next((products[code] for code in line["codes"] if code in products), None)
+        code = line["codes"][0] if line["codes"] else False
+        if not product:
+            product = self.env.ref("epicentr_connector.product_epicentr_unmatched")
+        taxes = product.taxes_id.filtered(lambda t: t.company_id in company.parent_ids)
+        return {
+            "product_id": product.id,
+            "name": line["title"] if not code else f"[{code}] {line['title']}",
+            "product_uom_qty": line["quantity"],
+            "price_unit": line["price"],
+            # Epicentr's prices are final: taxes only where they are included in the price,
+            # so the order total stays Epicentr's total.
+            "tax_id": [fields.Command.set(taxes.ids if all(t.price_include for t in taxes) else [])],
+            "epicentr_product_code": code,
+        }
+
+    @api.model
+    def _rematch_products(self, orders):
+        """Put real products on the placeholder lines of quotations whose code now exists."""
+        placeholder = self.env.ref("epicentr_connector.product_epicentr_unmatched")
+        lines = orders.filtered(lambda o: o.state in ("draft", "sent")).order_line.filtered(
+            lambda l: l.product_id == placeholder and l.epicentr_product_code)
+        products = self._products_for([{"codes": (code,)} for code in set(lines.mapped("epicentr_product_code"))])
+        healed = 0
+        for line in lines:
+            product = products.get(line.epicentr_product_code)
+            if product:
+                # keep Epicentr's price and title: the buyer agreed to them
+                line.write({"product_id": product.id, "price_unit": line.price_unit, "name": line.name,
+                            "product_uom": product.uom_id.id})
+                healed += 1
+        return healed
+
+    # ------------------------------------------------------------------ orders
+
+    @api.model
+    def _create_orders(self, source, new, partners, products):
+        company = source.company_id
+        salespeople = source._next_salespeople(len(new))
+        placeholders = self.env["res.partner"].create([
+            {"name": self.env._("Epicentr buyer #%(number)s", number=m["number"]), "company_id": company.id}
+            for m in new if m["uuid"] not in partners
+        ])
+        placeholder_of = dict(zip([m["uuid"] for m in new if m["uuid"] not in partners], placeholders))
+        delivery_product = self.env.ref("epicentr_connector.product_epicentr_delivery")
+        vals_list = []
+        for m, salesperson in zip(new, salespeople):
+            customer, shipping = partners.get(m["uuid"]) or (placeholder_of[m["uuid"]],) * 2
+            lines = [self._line_values(line, products, company) for line in m["lines"]]
+            if m["delivery_price"]:
+                lines.append({"product_id": delivery_product.id, "name": delivery_product.name,
+                              "product_uom_qty": 1, "price_unit": m["delivery_price"],
+                              "tax_id": [fields.Command.clear()]})
+            vals = {
+                **m["header"],
+                "epicentr_source_id": source.id,
+                "epicentr_buyer_hidden": m["uuid"] not in partners,
+                "epicentr_sync_state": "ok",
+                "company_id": company.id,
+                "partner_id": customer.id,
+                "partner_invoice_id": customer.id,
+                "partner_shipping_id": shipping.id,
+                "user_id": salesperson.id,
+                "team_id": source.team_id.id or False,
+                "client_order_ref": m["number"],
+                "origin": f"Epicentr {m['number']}",
+                "date_order": m["header"]["epicentr_created_at"],
+                "order_line": [fields.Command.create(line) for line in lines],
+            }
+            if source.warehouse_id:
+                vals["warehouse_id"] = source.warehouse_id.id
+            if source.pricelist_id:
+                vals["pricelist_id"] = source.pricelist_id.id
+            vals_list.append(vals)
+        orders = self.env["sale.order"].with_company(company).create(vals_list)
+        by_status = {m["uuid"]: m["status"] for m in new}
+        done = orders.filtered(lambda o: by_status[o.epicentr_order_id] in const.DONE_STATUSES)
+        if done:
+            # The buyer already has the goods: record the sale, move no stock.
+            done.with_context(skip_procurement=True).action_confirm()
+            done.action_lock()
+        orders.filtered(lambda o: by_status[o.epicentr_order_id] in const.CANCELLED_STATUSES)._action_cancel()
+        self._schedule_confirmation(orders.filtered("epicentr_confirm_deadline"))
+        return orders
+
+    @api.model
+    def _update_order(self, order, m, partners):
+        """Apply a later state of the order: only the fields Epicentr owns change, so a
+        salesperson's own edits (notes, lines of a confirmed order, …) are kept."""
+        header = dict(m["header"])
+        if not header["epicentr_ttn"] and order.epicentr_ttn:
+            header.pop("epicentr_ttn")  # never overwrite what we know with a blank
+        if order.epicentr_status == const.HIDDEN_BUYER_STATUS and m["status"] != const.HIDDEN_BUYER_STATUS:
+            order.activity_unlink(["epicentr_connector.mail_activity_epicentr_confirm"])
+        order.write(header)
+        if order.epicentr_buyer_hidden and m["uuid"] in partners:
+            self._reveal_buyer(order, *partners[m["uuid"]])
+        if m["status"] in const.CANCELLED_STATUSES and order.state != "cancel":
+            self._cancel_from_epicentr(order)
+        if order.epicentr_needs_mapping:
+            self._rematch_products(order)
+
+    @api.model
+    def _reveal_buyer(self, order, customer, shipping):
+        placeholder = order.partner_id
+        order.write({"partner_id": customer.id, "partner_invoice_id": customer.id,
+                     "partner_shipping_id": shipping.id, "epicentr_buyer_hidden": False})
+        try:
+            with self.env.cr.savepoint():
+                placeholder.unlink()
+        except (UserError, ValidationError, Exception):  # still referenced somewhere: keep it, archived
+            placeholder.active = False
+
+    @api.model
+    def _cancel_from_epicentr(self, order):
+        if any(picking.state == "done" for picking in order.picking_ids) or order.locked:
+            body = Markup("<p>%s</p>") % self.env._(
+                "Epicentr cancelled this order (status %(status)s), but Odoo cannot cancel it: its "
+                "delivery is already done or the order is locked. Handle the return by hand.",
+                status=order.epicentr_status_name)
+            order.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+            order.activity_schedule(
+                "mail.mail_activity_data_warning", user_id=order.user_id.id or self.env.uid,
+                summary=self.env._("Cancelled on Epicentr"), note=body)
+            return
+        order._action_cancel()
+        order.message_post(
+            body=Markup("<p>%s</p>") % self.env._(
+                "Cancelled on Epicentr (status %(status)s).", status=order.epicentr_status_name),
+            message_type="comment", subtype_xmlid="mail.mt_note")
+
+    @api.model
+    def _schedule_confirmation(self, orders):
+        """An activity for the salesperson: confirm the new order before Epicentr's deadline."""
+        for order in orders.filtered("user_id"):
+            order.activity_schedule(
+                "epicentr_connector.mail_activity_epicentr_confirm",
+                date_deadline=fields.Date.to_date(fields.Datetime.context_timestamp(order, order.epicentr_confirm_deadline)),
+                user_id=order.user_id.id,
+                summary=self.env._(
+                    "Confirm Epicentr order %(number)s before %(deadline)s",
+                    number=order.epicentr_number,
+                    deadline=fields.Datetime.context_timestamp(order, order.epicentr_confirm_deadline).strftime("%H:%M"),
+                ),
+            )

@@ -1,0 +1,169 @@
+"""From an Epicentr order card (API-NOTES §3) to plain values: no ORM, easy to test.
+
+Everything here either returns clean Python values or raises ``OrderDataError`` with a
+sentence a person can act on; the importer turns those values into Odoo records.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+import phonenumbers
+
+from .. import const
+
+_CARRIER_CODES = {code for code, _label in const.CARRIERS}
+_PAYMENT_METHOD_CODES = {code for code, _label in const.PAYMENT_METHODS}
+_PAYMENT_STATUS_CODES = {code for code, _label in const.PAYMENT_STATUSES}
+
+
+class OrderDataError(ValueError):
+    """The card lacks something the import needs, or holds a value it cannot read."""
+
+
+def parse_datetime(value, what="a date"):
+    """Epicentr's ISO 8601 UTC text -> naive UTC datetime (how Odoo stores Datetime fields)."""
+    if not isinstance(value, str) or not value:
+        raise OrderDataError(f"{what} is missing")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise OrderDataError(f"{what} is not a date: {value!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+def normalize_phone(raw, region="UA"):
+    """'067-123-45-67', '+380 67 123 45 67', '380671234567' -> '+380671234567'; None if not a phone."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    text = raw.strip()
+    if text.startswith("380"):  # Epicentr writes international numbers without the '+'
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _text(value):
+    return value.strip() if isinstance(value, str) and value.strip() else ""
+
+
+def _person(block):
+    """{name, phone, email} of a buyer or recipient block, or None when Epicentr hid it."""
+    if not isinstance(block, dict):
+        return None
+    name = " ".join(filter(None, (_text(block.get(k)) for k in ("firstName", "patronymic", "lastName"))))
+    raw_phone = _text(block.get("phone"))
+    phone = normalize_phone(raw_phone)
+    if not name and not phone:
+        return None
+    return {
+        "name": name or raw_phone,
+        "phone": phone or raw_phone or None,
+        "phone_valid": bool(phone),
+        "email": _text(block.get("email")).lower() or None,
+    }
+
+
+def _who(person):
+    return (person["name"], person["phone"]) if person else None
+
+
+def _money(value, what):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise OrderDataError(f"{what} is not a number: {value!r}")
+    try:
+        return round(float(value), 2)
+    except ValueError:
+        raise OrderDataError(f"{what} is not a number: {value!r}") from None
+
+
+def map_lines(card):
+    """The order's items as [{codes, title, quantity, price}] (codes: the seller's product
+    codes to match, best first: productExternalId, then sku)."""
+    items = card.get("items")
+    if not isinstance(items, list) or not items:
+        raise OrderDataError("the order has no items")
+    lines = []
+    for position, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise OrderDataError(f"item {position} is not an object")
+        quantity = _money(item.get("quantity"), f"the quantity of item {position}")
+        if quantity <= 0:
+            raise OrderDataError(f"item {position} has a quantity of {quantity}")
+        codes = tuple(dict.fromkeys(filter(None, (
+            _text(item.get("productExternalId")), _text(item.get("sku"))))))
+        lines.append({
+            "codes": codes,
+            "title": _text(item.get("title")) or " / ".join(codes) or f"Epicentr item {position}",
+            "quantity": quantity,
+            "price": _money(item.get("price"), f"the price of item {position}"),
+        })
+    return lines
+
+
+def _choice(value, allowed):
+    return (value if value in allowed else "other") if value else False
+
+
+def map_order(card):
+    """The values of one card: {uuid, number, status, header, buyer, recipient, lines, delivery_price}.
+
+    ``header`` holds the sale.order fields Epicentr owns; ``buyer``/``recipient`` are None
+    while Epicentr hides them (or sends them blank, as after a cancellation).
+    """
+    if not isinstance(card, dict):
+        raise OrderDataError("the order is not an object")
+    uuid, number, status = card.get("id"), card.get("number"), card.get("statusCode")
+    for field, value in (("id", uuid), ("number", number), ("statusCode", status)):
+        if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+            raise OrderDataError(f"the order has no {field}")
+    uuid, number, status = str(uuid), str(number), str(status)
+    created_at = parse_datetime(card.get("createdAt"), "createdAt")
+    updated_at = parse_datetime(card.get("updatedAt") or card.get("createdAt"), "updatedAt")
+    address = card.get("address") if isinstance(card.get("address"), dict) else {}
+    shipment = address.get("shipment") if isinstance(address.get("shipment"), dict) else {}
+    buyer = _person(address)
+    recipient = _person(address.get("recipient")) if address.get("isAlternateRecipient") else None
+    settlement = card.get("settlement") if isinstance(card.get("settlement"), dict) else {}
+    office = card.get("office") if isinstance(card.get("office"), dict) else {}
+    cancel = card.get("cancel") if isinstance(card.get("cancel"), dict) else {}
+    delivery_price = 0.0
+    if shipment.get("deliveryPrice") and not shipment.get("isFree"):
+        delivery_price = _money(shipment["deliveryPrice"], "the delivery price")
+    header = {
+        "epicentr_order_id": uuid,
+        "epicentr_number": number,
+        "epicentr_status": status,
+        "epicentr_created_at": created_at,
+        "epicentr_updated_at": updated_at,
+        "epicentr_subtotal": _money(card.get("subtotal", 0) or 0, "the subtotal"),
+        "epicentr_carrier": _choice(shipment.get("provider"), _CARRIER_CODES),
+        "epicentr_settlement": _text(settlement.get("title")) or False,
+        "epicentr_office": _text(office.get("title")) or False,
+        "epicentr_payment_method": _choice(shipment.get("paymentProvider"), _PAYMENT_METHOD_CODES),
+        "epicentr_payment_status": _choice(shipment.get("paymentStatus"), _PAYMENT_STATUS_CODES),
+        "epicentr_ttn": _text(shipment.get("number")) or False,
+        "epicentr_buyer_comment": _text(card.get("comment")) or False,
+        "epicentr_skip_contact": bool(card.get("skipCustomerContact")),
+        "epicentr_cancel_reason": _text(cancel.get("reasonTranslationKey") or cancel.get("reasonCode"))
+        or False,
+        "epicentr_confirm_deadline": (
+            created_at + timedelta(minutes=const.CONFIRM_DEADLINE_MINUTES)
+            if status == const.HIDDEN_BUYER_STATUS else False
+        ),
+    }
+    return {
+        "uuid": uuid,
+        "number": number,
+        "status": status,
+        "header": header,
+        "buyer": buyer,
+        "recipient": recipient if recipient and _who(recipient) != _who(buyer) else None,
+        "lines": map_lines(card),
+        "delivery_price": delivery_price,
+    }
