@@ -260,7 +260,7 @@ class SandboxApp:
                                None if body is _INVALID else body, dict(request.headers))
         with self._requests_lock:
             self.requests.append(record)
-        fault = self.faults.take(request.path)
+        fault = self.faults.take(request.full_path)  # path and query: 'cursor=' targets page 2+
         response = fault_response(fault, environ) if fault else None
         if response is None:
             response = self._dispatch(request, body)

@@ -39,7 +39,8 @@ class FaultInjector:
             self._faults.clear()
 
     def take(self, path):
-        """The first queued fault matching `path`, used up once; None when there is none."""
+        """The first queued fault whose `path_contains` is in `path` (the path with its query),
+        used up once; None when there is none."""
         with self._lock:
             for fault in self._faults:
                 if fault.path_contains is None or fault.path_contains in path:

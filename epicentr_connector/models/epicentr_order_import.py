@@ -30,8 +30,9 @@ class EpicentrOrderImport(models.AbstractModel):
     _description = "Epicentr order import"
 
     @api.model
-    def _import_page(self, source, cards):
-        """Create or update the sale orders of ``cards`` (one page). Returns
+    def _import_page(self, source, cards, fingerprints=None):
+        """Create or update the sale orders of ``cards`` (one page); ``fingerprints`` maps a
+        UUID to the hash of its list entry, stored to skip it while it does not change. Returns
         {"created": n, "updated": n, "failed": {uuid: (number, reason)}}.
 
         The page goes in one batch; if that fails, each order is retried in its own
@@ -40,14 +41,14 @@ class EpicentrOrderImport(models.AbstractModel):
         self = self.with_context(**IMPORT_CONTEXT)
         try:
             with self.env.cr.savepoint():
-                return self._import_batch(source, cards)
+                return self._import_batch(source, cards, fingerprints or {})
         except ORDER_ERRORS as error:
             _logger.info("Epicentr source %s: page failed (%s), importing order by order", source.id, error)
         stats = {"created": 0, "updated": 0, "failed": {}}
         for card in cards:
             try:
                 with self.env.cr.savepoint():
-                    one = self._import_batch(source, [card])
+                    one = self._import_batch(source, [card], fingerprints or {})
             except ORDER_ERRORS as error:
                 uuid = str(card.get("id")) if isinstance(card, dict) else "?"
                 number = str(card.get("number")) if isinstance(card, dict) else "?"
@@ -58,8 +59,10 @@ class EpicentrOrderImport(models.AbstractModel):
         return stats
 
     @api.model
-    def _import_batch(self, source, cards):
+    def _import_batch(self, source, cards, fingerprints):
         mapped = [map_order(card) for card in cards]
+        for m in mapped:
+            m["header"]["epicentr_fingerprint"] = fingerprints.get(m["uuid"], False)
         uuids = [m["uuid"] for m in mapped]
         if len(set(uuids)) != len(uuids):  # the same order twice in a page: keep its last state
             mapped = list({m["uuid"]: m for m in mapped}.values())
@@ -69,8 +72,7 @@ class EpicentrOrderImport(models.AbstractModel):
                 [("epicentr_source_id", "=", source.id), ("epicentr_order_id", "in", uuids)])
         }
         new = [m for m in mapped if m["uuid"] not in existing]
-        changed = [m for m in mapped if m["uuid"] in existing
-                   and existing[m["uuid"]].epicentr_updated_at != m["header"]["epicentr_updated_at"]]
+        changed = [m for m in mapped if m["uuid"] in existing]
         partners = self._partners_for(source, new + changed)
         products = self._products_for([line for m in new for line in m["lines"]])
         if new:
@@ -263,8 +265,6 @@ class EpicentrOrderImport(models.AbstractModel):
             self._reveal_buyer(order, *partners[m["uuid"]])
         if m["status"] in const.CANCELLED_STATUSES and order.state != "cancel":
             self._cancel_from_epicentr(order)
-        if order.epicentr_needs_mapping:
-            self._rematch_products(order)
 
     @api.model
     def _reveal_buyer(self, order, customer, shipping):

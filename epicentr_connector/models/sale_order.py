@@ -63,6 +63,9 @@ class SaleOrder(models.Model):
         help="Some lines are on the placeholder product because no product with their code "
         "exists: create it (internal reference or barcode = the code) and rematch.",
     )
+    # What the order looked like in Epicentr's list at the last import (a hash): the sync
+    # fetches the full card only when it changed. Timestamps alone have a 1 s resolution.
+    epicentr_fingerprint = fields.Char(readonly=True, copy=False)
     epicentr_url = fields.Char(string="Epicentr Cabinet Link", compute="_compute_epicentr_url")
 
     _sql_constraints = [

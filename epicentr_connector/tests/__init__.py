@@ -1,1 +1,2 @@
 from . import test_source
+from . import test_import

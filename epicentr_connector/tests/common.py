@@ -12,10 +12,12 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 class EpicentrCommon(TransactionCase):
     """A running sandbox (one per test class) and a source connected to it."""
 
+    sandbox_orders = 20  # generated history of the class's sandbox
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sandbox = Sandbox(orders=20, seed=1, token=SANDBOX_TOKEN)
+        cls.sandbox = Sandbox(orders=cls.sandbox_orders, seed=1, token=SANDBOX_TOKEN)
         cls.sandbox.start()
         cls.addClassCleanup(cls.sandbox.stop)
         cls.source = cls.env["epicentr.source"].create({

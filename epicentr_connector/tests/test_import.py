@@ -1,0 +1,406 @@
+import logging
+from datetime import datetime, timedelta, timezone
+
+import psycopg2
+
+from odoo import fields
+from odoo.sql_db import db_connect
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import EpicentrCommon
+
+_logger = logging.getLogger(__name__)
+SYNC_LOCK = "SELECT pg_try_advisory_xact_lock(%s, %s)"
+
+
+def iso(moment):
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@tagged("post_install", "-at_install")
+class TestOrderImport(EpicentrCommon):
+    """The import against the sandbox over real HTTP: read-only towards Epicentr."""
+
+    sandbox_orders = 0  # each test adds exactly the orders it talks about
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.source = cls.source.with_context(epicentr_client_options={"backoff": 0.001})
+        cls.Order = cls.env["sale.order"]
+        cls.placeholder_product = cls.env.ref("epicentr_connector.product_epicentr_unmatched")
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.store.orders.clear()
+
+    def tearDown(self):
+        # The connector never writes to Epicentr while importing.
+        self.assertEqual(self.sandbox.writes(), [], "the import wrote to Epicentr")
+        super().tearDown()
+
+    def add(self, **overrides):
+        return self.sandbox.store.add_order(**overrides)
+
+    def stock_products_for(self, card):
+        """Goods products for the card's codes, so that confirming the order makes a delivery."""
+        return self.env["product.product"].create([
+            {"name": item["title"], "default_code": item["productExternalId"] or item["sku"], "type": "consu"}
+            for item in card["items"]])
+
+    def sync(self):
+        stats = self.source._sync_orders()
+        self.assertNotIn("busy", stats)
+        return stats
+
+    def imported(self, card):
+        return self.Order.search([("epicentr_source_id", "=", self.source.id), ("epicentr_order_id", "=", card["id"])])
+
+    def ago(self, **delta):
+        return iso(datetime.now(timezone.utc) - timedelta(**delta))
+
+    # ------------------------------------------------------------------ the sync
+
+    def test_history_window_and_idempotence(self):
+        inside = self.add(statusCode="completed", createdAt=self.ago(days=59), updatedAt=self.ago(days=50))
+        outside = self.add(statusCode="completed", createdAt=self.ago(days=61), updatedAt=self.ago(days=50))
+        recent = self.add(statusCode="confirmed")
+        stats = self.sync()
+        self.assertEqual(stats["created"], 2)
+        self.assertTrue(self.imported(inside))
+        self.assertFalse(self.imported(outside))
+        self.assertTrue(self.imported(recent))
+        self.assertTrue(self.source.history_done)
+        self.assertEqual(self.source.last_run_created, 2)
+        count = self.Order.search_count([("epicentr_source_id", "=", self.source.id)])
+        # a second run re-reads the overlap window but creates and rewrites nothing
+        stats = self.sync()
+        self.assertEqual((stats["created"], stats["updated"]), (0, 0))
+        self.assertEqual(self.Order.search_count([("epicentr_source_id", "=", self.source.id)]), count)
+
+    def test_incremental_sync_updates_a_changed_order(self):
+        card = self.add(statusCode="sent")
+        self.sync()
+        order = self.imported(card)
+        self.assertEqual(order.epicentr_status, "sent")
+        cursor = self.source.last_sync_at
+        self.sandbox.clear_requests()
+        self.sandbox.store.platform_set_status(card["id"], "delivered")
+        stats = self.sync()
+        self.assertEqual(stats["updated"], 1)
+        self.assertEqual(order.epicentr_status, "delivered")
+        self.assertEqual(order.epicentr_status_name, "Готове до видачі")
+        self.assertEqual(order.state, "draft", "a status change on Epicentr does not move Odoo's status")
+        listed = [r for r in self.sandbox.requests if r.path.endswith("/oms/orders")]
+        self.assertEqual(listed[0].query["filter[updatedAt][from]"],
+                         [iso((cursor - timedelta(minutes=5)).replace(tzinfo=timezone.utc))])
+        self.assertGreaterEqual(self.source.last_sync_at, cursor)
+
+    def test_idle_poll_is_one_request(self):
+        self.add(statusCode="confirmed", createdAt=self.ago(hours=2), updatedAt=self.ago(hours=1))
+        self.sync()
+        self.sandbox.clear_requests()
+        self.sync()
+        self.assertEqual(len(self.sandbox.requests), 1, [r.path for r in self.sandbox.requests])
+
+    def test_import_by_number_ignores_the_history_window(self):
+        old = self.add(statusCode="closed", createdAt=self.ago(days=200), updatedAt=self.ago(days=180))
+        self.sync()
+        self.assertFalse(self.imported(old))
+        orders = self.source._import_order_number(old["number"])
+        self.assertEqual(orders.epicentr_number, old["number"])
+        self.assertEqual(orders, self.imported(old))
+
+    # ------------------------------------------------------------------ customers
+
+    def test_buyer_revealed_after_new_replaces_the_placeholder(self):
+        card = self.add(statusCode="new")
+        self.sync()
+        order = self.imported(card)
+        placeholder = order.partner_id
+        self.assertTrue(order.epicentr_buyer_hidden)
+        self.assertEqual(placeholder.name, f"Epicentr buyer #{card['number']}")
+        self.assertTrue(order.epicentr_confirm_deadline)
+        self.sandbox.store.platform_set_status(card["id"], "confirmed_by_merchant")
+        self.sync()
+        self.assertFalse(order.epicentr_buyer_hidden)
+        self.assertEqual(order.partner_id.name, "{firstName} {patronymic} {lastName}".format(**card["address"]))
+        self.assertFalse(placeholder.exists() and placeholder.active)
+        self.assertFalse(order.epicentr_confirm_deadline)
+
+    def test_same_buyer_three_phone_spellings_is_one_contact(self):
+        person = {"firstName": "Мар'яна", "lastName": "Григор'єва", "patronymic": "Степанівна", "email": None}
+        spellings = ["380671234567", "+380 67 123 45 67", "067-123-45-67"]
+        cards = [self.add(statusCode="confirmed", address={**person, "phone": phone}) for phone in spellings]
+        self.sync()
+        partners = self.Order.browse([self.imported(c).id for c in cards]).partner_id
+        self.assertEqual(len(partners), 1)
+        self.assertEqual(partners.phone_sanitized, "+380671234567")
+        self.assertEqual(partners.name, "Мар'яна Степанівна Григор'єва")
+
+    def test_existing_contact_is_matched_by_phone_then_email(self):
+        by_phone = self.env["res.partner"].create({"name": "Олена К.", "phone": "+380501112233"})
+        by_email = self.env["res.partner"].create({"name": "Ігор", "email": "ihor@example.com"})
+        a = self.add(statusCode="confirmed", address={"phone": "050 111 22 33"})
+        b = self.add(statusCode="confirmed", address={"phone": "not a phone", "email": "IHOR@example.com"})
+        self.sync()
+        self.assertEqual(self.imported(a).partner_id, by_phone)
+        self.assertEqual(self.imported(b).partner_id, by_email)
+
+    def test_alternate_recipient_becomes_a_delivery_contact(self):
+        card = self.add(statusCode="confirmed", address={
+            "isAlternateRecipient": True,
+            "recipient": {"firstName": "Тарас", "lastName": "Кузьмич", "patronymic": None, "phone": "380931112233"}})
+        self.sync()
+        order = self.imported(card)
+        self.assertEqual(order.partner_shipping_id.type, "delivery")
+        self.assertEqual(order.partner_shipping_id.parent_id, order.partner_id)
+        self.assertEqual(order.partner_shipping_id.phone, "+380931112233")
+
+    def test_blank_buyer_never_overwrites_stored_data(self):
+        card = self.add(statusCode="confirmed")
+        self.sync()
+        order = self.imported(card)
+        customer, ttn = order.partner_id, order.epicentr_ttn
+        self.sandbox.store.platform_set_status(card["id"], "canceled", empty_address=True)
+        self.sync()
+        self.assertEqual(order.partner_id, customer)
+        self.assertTrue(customer.phone)
+        self.assertEqual(order.epicentr_ttn, ttn)
+
+    # ------------------------------------------------------------------ lines and totals
+
+    def test_unmatched_line_arrives_on_placeholder_and_heals(self):
+        item = {"productExternalId": "ZZ-404", "sku": "ZZ-404", "title": "Дриль акумуляторна",
+                "price": 1999.0, "quantity": 2, "subtotal": 3998.0}
+        card = self.add(statusCode="confirmed", items=[item], subtotal=3998.0)
+        self.sync()
+        order = self.imported(card)
+        line = order.order_line.filtered(lambda l: l.epicentr_product_code == "ZZ-404")
+        self.assertEqual(line.product_id, self.placeholder_product)
+        self.assertIn("Дриль акумуляторна", line.name)
+        self.assertEqual((line.product_uom_qty, line.price_unit), (2, 1999.0))
+        self.assertTrue(order.epicentr_needs_mapping)
+        drill = self.env["product.product"].create({"name": "Дриль", "default_code": "ZZ-404", "list_price": 5})
+        order.action_epicentr_rematch_products()
+        self.assertEqual(line.product_id, drill)
+        self.assertEqual(line.price_unit, 1999.0, "Epicentr's price is kept")
+        self.assertFalse(order.epicentr_needs_mapping)
+
+    def test_unmatched_line_heals_at_the_next_sync(self):
+        item = {"productExternalId": None, "sku": "ZZ-405", "title": "Болгарка", "price": 10.0, "quantity": 1,
+                "subtotal": 10.0}
+        card = self.add(statusCode="confirmed", items=[item], subtotal=10.0)
+        self.sync()
+        self.env["product.product"].create({"name": "Болгарка", "barcode": "ZZ-405"})
+        self.sync()  # the order did not change on Epicentr; the new product heals it anyway
+        self.assertFalse(self.imported(card).epicentr_needs_mapping)
+
+    def test_products_matched_by_code_and_totals_equal_epicentr(self):
+        card = self.add(statusCode="confirmed", address={"shipment": {"deliveryPrice": 70.0, "isFree": False}})
+        codes = [item["productExternalId"] or item["sku"] for item in card["items"]]
+        products = self.env["product.product"].create([{"name": c, "default_code": c} for c in codes])
+        self.sync()
+        order = self.imported(card)
+        self.assertEqual(order.order_line.filtered(lambda l: l.epicentr_product_code).product_id, products)
+        self.assertAlmostEqual(order.amount_total, card["subtotal"] + 70.0, places=2)
+        self.assertEqual(order.epicentr_subtotal, card["subtotal"])
+        self.assertEqual(order.client_order_ref, card["number"])
+
+    # ------------------------------------------------------------------ statuses
+
+    def test_status_on_first_import(self):
+        cards = {status: self.add(statusCode=status) for status in
+                 ("new", "confirmed", "completed", "closed", "canceled", "returned")}
+        self.sync()
+        state = {status: self.imported(card).state for status, card in cards.items()}
+        self.assertEqual(state, {"new": "draft", "confirmed": "draft", "completed": "sale", "closed": "sale",
+                                 "canceled": "cancel", "returned": "cancel"})
+        done = self.imported(cards["completed"]) | self.imported(cards["closed"])
+        self.assertTrue(all(done.mapped("locked")))
+        self.assertFalse(done.picking_ids, "completed history creates no stock moves")
+        self.assertFalse(self.env["stock.move"].search([("sale_line_id.order_id", "in", done.ids)]))
+
+    def test_unknown_status_is_kept_and_flagged(self):
+        card = self.add(statusCode="confirmed")
+        card["statusCode"] = "waiting_for_teleport"
+        self.sync()
+        order = self.imported(card)
+        self.assertEqual(order.epicentr_status, "waiting_for_teleport")
+        self.assertEqual(order.epicentr_status_name, "waiting_for_teleport")
+        self.assertTrue(order.epicentr_status_unknown)
+        self.assertEqual(order.state, "draft")
+
+    def test_cancel_on_epicentr_cancels_the_odoo_order(self):
+        card = self.add(statusCode="confirmed")
+        self.stock_products_for(card)
+        self.sync()
+        order = self.imported(card)
+        order.action_confirm()
+        self.assertTrue(order.picking_ids)
+        self.sandbox.store.platform_set_status(card["id"], "canceled", reasonCode="order_not_actual")
+        self.sync()
+        self.assertEqual(order.state, "cancel")
+        self.assertEqual(order.epicentr_cancel_reason, "order.cancel_reason.order_not_actual")
+        self.assertTrue(all(p.state == "cancel" for p in order.picking_ids))
+
+    def test_cancel_after_delivery_is_flagged_not_forced(self):
+        card = self.add(statusCode="confirmed")
+        self.stock_products_for(card)
+        self.sync()
+        order = self.imported(card)
+        order.action_confirm()
+        for picking in order.picking_ids:
+            picking.move_ids.quantity = picking.move_ids.product_uom_qty
+            picking.button_validate()
+        self.sandbox.store.platform_set_status(card["id"], "returned")
+        self.sync()
+        self.assertEqual(order.state, "sale")
+        self.assertTrue(order.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_warning")))
+        self.assertIn("cannot cancel", order.message_ids[0].body)
+
+    def test_new_order_gets_a_confirmation_activity_with_the_deadline(self):
+        seller = new_test_user(self.env, login="epc_seller", groups="sales_team.group_sale_salesman")
+        self.source.manager_ids = seller
+        card = self.add(statusCode="new")
+        self.sync()
+        order = self.imported(card)
+        created = datetime.fromisoformat(card["createdAt"]).astimezone(timezone.utc).replace(tzinfo=None)
+        self.assertEqual(order.epicentr_confirm_deadline, created + timedelta(minutes=120))
+        activity = order.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("epicentr_connector.mail_activity_epicentr_confirm"))
+        self.assertEqual(activity.user_id, seller)
+        self.sandbox.store.platform_set_status(card["id"], "confirmed_by_merchant")
+        self.sync()
+        self.assertFalse(order.activity_ids.filtered(lambda a: a.activity_type_id == activity.activity_type_id))
+
+    # ------------------------------------------------------------------ salespeople
+
+    def test_round_robin_is_fair_and_persistent(self):
+        sellers = [new_test_user(self.env, login=f"epc_rr{i}", groups="sales_team.group_sale_salesman")
+                   for i in range(3)]
+        self.source.manager_ids = [fields.Command.set([u.id for u in sellers])]
+        for _ in range(4):
+            self.add(statusCode="confirmed")
+        self.sync()
+        for _ in range(6):
+            self.add(statusCode="confirmed")
+        self.sync()
+        orders = self.Order.search([("epicentr_source_id", "=", self.source.id)])
+        counts = sorted(len(orders.filtered(lambda o, u=u: o.user_id == u)) for u in sellers)
+        self.assertEqual(counts, [3, 3, 4])
+
+    def test_empty_pool_assigns_nobody(self):
+        self.source.manager_ids = False
+        card = self.add(statusCode="confirmed")
+        self.sync()
+        self.assertFalse(self.imported(card).user_id)
+
+    # ------------------------------------------------------------------ faults and concurrency
+
+    def test_server_error_mid_pagination_loses_nothing(self):
+        cards = [self.add(statusCode="confirmed", createdAt=self.ago(days=3, minutes=i), updatedAt=self.ago(days=2, minutes=i))
+                 for i in range(60)]  # two list pages of 50
+        self.sandbox.fault("500", count=10, path_contains="cursor=")  # page 2 fails past every retry
+        with mute_logger("odoo.addons.epicentr_connector.models.epicentr_source"):
+            stats = self.sync()
+        self.assertEqual(stats["created"], 50)
+        self.assertIn("HTTP 500", self.source.last_error)
+        self.assertFalse(self.source.history_done)
+        self.sandbox.clear_faults()
+        self.sync()
+        self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
+        self.assertTrue(self.source.history_done)
+        self.assertFalse(self.source.last_error)
+
+    def test_bad_order_is_reported_and_the_rest_arrive(self):
+        good = self.add(statusCode="confirmed")
+        bad = self.add(statusCode="confirmed")
+        bad["items"] = []
+        self.sync()
+        self.assertTrue(self.imported(good))
+        self.assertFalse(self.imported(bad))
+        self.assertIn(bad["number"], self.source.last_error)
+        self.assertEqual(self.source.failed_order_count, 1)
+        bad["items"] = [dict(good["items"][0])]
+        self.sync()
+        self.assertTrue(self.imported(bad))
+        self.assertEqual(self.source.failed_order_count, 0)
+
+    def test_a_second_sync_of_the_same_source_returns_at_once(self):
+        self.add(statusCode="confirmed")
+        # another worker holds the source's sync lock, on its own connection
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute(SYNC_LOCK, (0x45504331, self.source.id))
+            self.assertTrue(other.fetchone()[0])
+            self.assertEqual(self.source._sync_orders(), {"busy": True})
+            self.assertFalse(self.Order.search_count([("epicentr_source_id", "=", self.source.id)]))
+        self.assertEqual(self.sync()["created"], 1)
+
+    def test_the_database_refuses_a_duplicate(self):
+        card = self.add(statusCode="confirmed")
+        self.sync()
+        order = self.imported(card)
+        with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            order.copy({"epicentr_source_id": self.source.id, "epicentr_order_id": card["id"]})
+
+    def test_revoked_token_stops_the_sync_with_a_clear_message(self):
+        self.add(statusCode="confirmed")
+        self.source.sudo().api_token = "revoked"
+        with mute_logger("odoo.addons.epicentr_connector.models.epicentr_source"):
+            stats = self.sync()
+        self.assertEqual(stats["created"], 0)
+        self.assertEqual(self.source.connection_state, "failed")
+        self.assertIn("token", self.source.last_error)
+        self.assertNotIn("revoked", self.source.last_error)
+
+
+@tagged("post_install", "-at_install")
+class TestImportQueryCount(EpicentrCommon):
+    """SQL per imported order stays flat as the page grows (DESIGN §6: ≤ 20 per order)."""
+
+    sandbox_orders = 0
+
+    def _queries_per_order(self, count):
+        self.sandbox.store.orders.clear()
+        cards = [self.sandbox.store.add_order(statusCode="confirmed") for _ in range(count)]
+        importer = self.env["epicentr.order.import"]
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        stats = importer._import_page(self.source, cards)
+        self.env.flush_all()
+        self.assertEqual(stats["created"], count)
+        return (self.cr.sql_log_count - before) / count
+
+    def test_queries_per_order_do_not_grow_with_the_page(self):
+        one = self._queries_per_order(1)
+        fifty = self._queries_per_order(50)
+        _logger.info("SQL queries per imported order: %.1f alone, %.1f in a page of 50", one, fifty)
+        self.assertLessEqual(fifty, 20, f"{fifty:.1f} queries per order on a 50-order page")
+        self.assertLessEqual(fifty, one, f"{one:.1f} per order alone, {fifty:.1f} in a page of 50")
+
+
+@tagged("post_install", "-at_install")
+class TestSyncCron(EpicentrCommon):
+    """The cron syncs the sources that are due, and only those."""
+
+    def test_cron_syncs_due_sources_only(self):
+        cron = self.env.ref("epicentr_connector.ir_cron_epicentr_sync_orders")
+        self.assertTrue(cron.active)
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "minutes"))
+        # saving a source with a token made it due and woke the cron
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        later = self.env["epicentr.source"].create({
+            "name": "Not due", "base_url": self.sandbox.url, "api_token": "sandbox-token"})
+        later.next_sync_at = fields.Datetime.now() + timedelta(minutes=5)
+        self.env["epicentr.source"]._cron_sync_orders()
+        self.assertEqual(self.source.order_count, len(self.sandbox.store.orders) - self._outside_window())
+        self.assertFalse(later.order_count)
+        self.assertGreater(self.source.next_sync_at, fields.Datetime.now() + timedelta(minutes=9))
+        self.assertEqual(self.sandbox.writes(), [])
+
+    def _outside_window(self):
+        start = datetime.now(timezone.utc) - timedelta(days=self.source.history_days)
+        return sum(datetime.fromisoformat(o["createdAt"]) < start for o in self.sandbox.store.orders.values())
