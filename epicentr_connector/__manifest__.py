@@ -15,6 +15,7 @@
         "security/sale_order_security.xml",
         "data/epicentr_data.xml",
         "data/ir_cron_data.xml",
+        "wizards/epicentr_order_import_wizard_views.xml",
         "views/epicentr_source_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",

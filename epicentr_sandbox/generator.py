@@ -258,7 +258,10 @@ class OrderFactory:
         rng = self.rng
         created_at = created_at.replace(microsecond=0)
         reached = timedelta(hours=HOURS_TO_REACH[status] * rng.uniform(0.5, 1.5))
-        updated_at = min(created_at + reached, max(now.replace(microsecond=0), created_at))
+        updated_at = created_at + reached
+        if updated_at > now:  # reached "early": somewhere between creation and now, not all at now
+            updated_at = created_at + (max(now, created_at) - created_at) * rng.random()
+        updated_at = updated_at.replace(microsecond=0)
 
         items = self._items()
         subtotal = round(sum(item["subtotal"] for item in items), 2)

@@ -2,6 +2,7 @@
 
 import logging
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -74,7 +75,7 @@ class EpicentrOrderImport(models.AbstractModel):
         new = [m for m in mapped if m["uuid"] not in existing]
         changed = [m for m in mapped if m["uuid"] in existing]
         partners = self._partners_for(source, new + changed)
-        products = self._products_for([line for m in new for line in m["lines"]])
+        products = self._products_for([line for m in new for line in m["lines"]], source.company_id)
         if new:
             self._create_orders(source, new, partners, products)
         for m in changed:
@@ -95,11 +96,12 @@ class EpicentrOrderImport(models.AbstractModel):
         phones = {m["buyer"]["phone"] for m in shown if m["buyer"]["phone_valid"]}
         emails = {m["buyer"]["email"] for m in shown if m["buyer"]["email"]}
         by_phone, by_email = {}, {}
+        company = [("company_id", "in", [False, source.company_id.id])]
         if phones:
-            for partner in Partner.search([("phone_sanitized", "in", list(phones)), ("type", "=", "contact")], order="id"):
+            for partner in Partner.search(company + [("phone_sanitized", "in", list(phones)), ("type", "=", "contact")], order="id"):
                 by_phone.setdefault(partner.phone_sanitized, partner)
         if emails:
-            for partner in Partner.search([("email_normalized", "in", list(emails)), ("type", "=", "contact")], order="id"):
+            for partner in Partner.search(company + [("email_normalized", "in", list(emails)), ("type", "=", "contact")], order="id"):
                 by_email.setdefault(partner.email_normalized, partner)
 
         def key(person):
@@ -152,16 +154,17 @@ class EpicentrOrderImport(models.AbstractModel):
     # ------------------------------------------------------------------ products
 
     @api.model
-    def _products_for(self, lines):
+    def _products_for(self, lines, company):
         """{code: product} for the codes of ``lines``: internal reference first, then barcode."""
         codes = {code for line in lines for code in line["codes"]}
         if not codes:
             return {}
         Product = self.env["product.product"]
-        found = {p.default_code: p for p in Product.search([("default_code", "in", list(codes))], order="id desc")}
+        shared = [("company_id", "in", [False, company.id])]
+        found = {p.default_code: p for p in Product.search(shared + [("default_code", "in", list(codes))], order="id desc")}
         rest = codes - found.keys()
         if rest:
-            found.update({p.barcode: p for p in Product.search([("barcode", "in", list(rest))])})
+            found.update({p.barcode: p for p in Product.search(shared + [("barcode", "in", list(rest))])})
         return found
 
     @api.model
@@ -188,7 +191,15 @@ class EpicentrOrderImport(models.AbstractModel):
         placeholder = self.env.ref("epicentr_connector.product_epicentr_unmatched")
         lines = orders.filtered(lambda o: o.state in ("draft", "sent")).order_line.filtered(
             lambda l: l.product_id == placeholder and l.epicentr_product_code)
-        products = self._products_for([{"codes": (code,)} for code in set(lines.mapped("epicentr_product_code"))])
+        healed = 0
+        for company, company_lines in lines.grouped("company_id").items():
+            products = self._products_for(
+                [{"codes": (code,)} for code in set(company_lines.mapped("epicentr_product_code"))], company)
+            healed += self._swap_products(company_lines, products)
+        return healed
+
+    @api.model
+    def _swap_products(self, lines, products):
         healed = 0
         for line in lines:
             product = products.get(line.epicentr_product_code)
@@ -205,8 +216,10 @@ class EpicentrOrderImport(models.AbstractModel):
     def _create_orders(self, source, new, partners, products):
         company = source.company_id
         salespeople = source._next_salespeople(len(new))
+        # named in the shop's language, not in the cron user's
+        translate = self.with_context(lang=company.partner_id.lang or self.env.lang).env._
         placeholders = self.env["res.partner"].create([
-            {"name": self.env._("Epicentr buyer #%(number)s", number=m["number"]), "company_id": company.id}
+            {"name": translate("Epicentr buyer #%(number)s", number=m["number"]), "company_id": company.id}
             for m in new if m["uuid"] not in partners
         ])
         placeholder_of = dict(zip([m["uuid"] for m in new if m["uuid"] not in partners], placeholders))
@@ -274,7 +287,7 @@ class EpicentrOrderImport(models.AbstractModel):
         try:
             with self.env.cr.savepoint():
                 placeholder.unlink()
-        except (UserError, ValidationError, Exception):  # still referenced somewhere: keep it, archived
+        except (UserError, psycopg2.Error):  # still referenced somewhere: keep it, archived
             placeholder.active = False
 
     @api.model
@@ -299,6 +312,8 @@ class EpicentrOrderImport(models.AbstractModel):
     def _schedule_confirmation(self, orders):
         """An activity for the salesperson: confirm the new order before Epicentr's deadline."""
         for order in orders.filtered("user_id"):
+            # the deadline in the salesperson's time (Ukrainian shops: Kyiv when unset)
+            order = order.with_context(tz=order.user_id.tz or "Europe/Kyiv")
             order.activity_schedule(
                 "epicentr_connector.mail_activity_epicentr_confirm",
                 date_deadline=fields.Date.to_date(fields.Datetime.context_timestamp(order, order.epicentr_confirm_deadline)),

@@ -534,8 +534,9 @@ class EpicentrSource(models.Model):
             values.update(history_done=True, last_success_at=started, sync_progress=False)
         if isinstance(error, EpicentrAuthError):
             values["connection_state"] = "failed"
+        already_told = values["last_error"] == self.last_error
         self.write(values)
-        if messages and messages[0] != (self.last_error or "").split("\n")[0]:
+        if messages and not already_told:  # one note per new problem, not one per run
             self.message_post(body=values["last_error"], message_type="comment", subtype_xmlid="mail.mt_note")
 
     def _next_salespeople(self, count):

@@ -99,6 +99,13 @@ class SaleOrder(models.Model):
             order.epicentr_url = order.epicentr_order_id and const.CABINET_ORDER_URL.format(
                 uuid=order.epicentr_order_id)
 
+    def _prepare_confirmation_values(self):
+        values = super()._prepare_confirmation_values()
+        if self.env.context.get("epicentr_importing"):
+            # An order imported as already sold keeps Epicentr's date, not the import's.
+            values.pop("date_order", None)
+        return values
+
     def action_epicentr_rematch_products(self):
         """Swap products in for the placeholder lines of quotations, where a product with the code now exists."""
         healed = self.env["epicentr.order.import"]._rematch_products(self)

@@ -1,2 +1,4 @@
 from . import test_source
 from . import test_import
+from . import test_access
+from . import test_views

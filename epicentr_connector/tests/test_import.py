@@ -220,6 +220,7 @@ class TestOrderImport(EpicentrCommon):
         done = self.imported(cards["completed"]) | self.imported(cards["closed"])
         self.assertTrue(all(done.mapped("locked")))
         self.assertFalse(done.picking_ids, "completed history creates no stock moves")
+        self.assertEqual(done.mapped("date_order"), done.mapped("epicentr_created_at"))
         self.assertFalse(self.env["stock.move"].search([("sale_line_id.order_id", "in", done.ids)]))
 
     def test_unknown_status_is_kept_and_flagged(self):

@@ -1,0 +1,1 @@
+from . import epicentr_order_import_wizard
