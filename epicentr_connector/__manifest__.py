@@ -16,6 +16,7 @@
         "data/epicentr_data.xml",
         "data/ir_cron_data.xml",
         "wizards/epicentr_order_import_wizard_views.xml",
+        "wizards/epicentr_cancel_wizard_views.xml",
         "views/epicentr_source_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",

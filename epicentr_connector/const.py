@@ -60,3 +60,33 @@ PAYMENT_STATUSES = [
 ]
 
 CABINET_ORDER_URL = "https://admin.epicentrm.com.ua/oms/orders/{uuid}"
+
+# The Odoo events a status rule (and the tracking number switch) can react to.
+ODOO_EVENTS = [
+    ("order_confirmed", "Quotation confirmed"),
+    ("order_cancelled", "Order cancelled"),
+    ("delivery_done", "Delivery validated"),
+    ("tracking_set", "Tracking number entered"),
+]
+# The statuses a seller may set; the others are the platform's (API-NOTES §4).
+SELLER_STATUSES = [
+    ("confirmed_by_merchant", "Confirmed by the seller (Підтверджено продавцем)"),
+    ("confirmed", "Confirmed (Підтверджено)"),
+    ("sent", "Sent (Відправлено)"),
+    ("delivered", "Ready for pickup (Готове до видачі), self-pickup orders"),
+    ("canceled", "Cancelled (Скасовано)"),
+]
+# The seller's forward path; a target further on is reached by walking it step by step
+# (Epicentr does not let a step be skipped), each step checked against allowed-statuses.
+SELLER_PATH = ["new", "confirmed_by_merchant", "confirmed", "sent", "delivered"]
+# The reasons a seller may give when cancelling, used when Epicentr's list cannot be read
+# (the swagger's OrderCancelWriteModel keys of the merchant and generic families).
+FALLBACK_CANCEL_REASONS = [
+    ("order.cancel_reason.product_not_available", "Товару немає в наявності"),
+    ("order.cancel_reason.price_differs", "Ціна в замовленні не відповідає актуальній"),
+    ("order.cancel_reason.delivery_not_available", "Продавець не доставляє в регіон покупця"),
+    ("order.cancel_reason.order_not_actual", "Замовлення вже не актуальне для покупця"),
+    ("order.merchant_cancel_reason.merchant_product_is_not_available", "Товар відсутній"),
+    ("order.merchant_cancel_reason.merchant_price_obsoleted", "Ціна застаріла"),
+    ("order.merchant_cancel_reason.merchant_product_is_defective", "Товар має дефект"),
+]

@@ -21,6 +21,7 @@ from odoo.addons.epicentr_connector.api import (
     EpicentrValidationError,
     checked_base_url,
 )
+from odoo.addons.epicentr_connector import const
 from odoo.addons.epicentr_connector.utils.order_mapping import parse_datetime
 
 _logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ SYNC_LOCK_NAMESPACE = 0x45504331
 
 class EpicentrSource(models.Model):
     _name = "epicentr.source"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Epicentr Source"
     _order = "name, id"
     _check_company_auto = True
@@ -149,6 +150,26 @@ class EpicentrSource(models.Model):
         help="The pricelist, and so the currency, of the imported orders: choose one in UAH. "
         "Prices always come from Epicentr; the pricelist does not change them.",
     )
+    rule_ids = fields.One2many(
+        "epicentr.status.rule", "source_id", string="Status Rules",
+        help="What to set on Epicentr when something happens to the order in Odoo. Review them "
+        "after the history import: importing never applies them, but every later change does.",
+    )
+    tracking_on_confirm = fields.Boolean(
+        string="When the Quotation Is Confirmed",
+        help="Send the tracking number as soon as the order is confirmed (if it has one).")
+    tracking_on_delivery_done = fields.Boolean(
+        string="When the Delivery Is Validated", default=True,
+        help="Send the tracking number once the delivery is validated.")
+    tracking_on_tracking_set = fields.Boolean(
+        string="As Soon as It Is Entered",
+        help="Send the tracking number as soon as it is entered on the delivery.")
+    token_revoked = fields.Boolean(
+        readonly=True, copy=False,
+        help="Epicentr refused the token (HTTP 401): syncs and sends are paused until a working "
+        "token is entered and the connection tested.")
+    cancel_reasons = fields.Json(readonly=True, copy=False)  # Epicentr's list, cached
+    cancel_reasons_at = fields.Datetime(readonly=True, copy=False)
     rr_last_user_id = fields.Many2one(
         "res.users", string="Last Assigned Salesperson", readonly=True, copy=False,
         help="Round-robin pointer: the next order goes to the salesperson after this one.",
@@ -197,7 +218,9 @@ class EpicentrSource(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        sources = super().create([self._clean_connection_vals(vals) for vals in vals_list])
+        rules = [fields.Command.create(v) for v in self.env["epicentr.status.rule"]._default_rule_values()]
+        vals_list = [{"rule_ids": rules, **self._clean_connection_vals(vals)} for vals in vals_list]
+        sources = super().create(vals_list)
         sources.filtered("active")._schedule_sync()
         return sources
 
@@ -205,7 +228,7 @@ class EpicentrSource(models.Model):
         vals = self._clean_connection_vals(vals)
         if {"api_token", "base_url"} & vals.keys() and "connection_state" not in vals:
             # New credentials: the previous test result says nothing about them.
-            vals.update(connection_state="untested", connected_as=False, last_error=False)
+            vals.update(connection_state="untested", connected_as=False, last_error=False, token_revoked=False)
         result = super().write(vals)
         if {"api_token", "active"} & vals.keys():
             self.filtered("active")._schedule_sync()
@@ -245,7 +268,8 @@ class EpicentrSource(models.Model):
                 "danger", self.env._("Connection to Epicentr failed"), reason, sticky=True,
             )
         connected_as = self._format_epicentr_user(user)
-        self.write({"connection_state": "ok", "connected_as": connected_as, "last_error": False})
+        self.write({"connection_state": "ok", "connected_as": connected_as, "last_error": False, "token_revoked": False})
+        self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()  # paused sends may go
         return self._notification(
             "success",
             self.env._("Connected to Epicentr"),
@@ -408,7 +432,7 @@ class EpicentrSource(models.Model):
         """Sync every active source whose interval has elapsed; commits after each page."""
         now = fields.Datetime.now()
         due = self.search([("active", "=", True), "|", ("next_sync_at", "=", False), ("next_sync_at", "<=", now)])
-        due = due.filtered(lambda s: s.sudo().api_token)
+        due = due.filtered(lambda s: s.sudo().api_token and not s.token_revoked)
         commit = not modules.module.current_test  # tests run the cron inside their transaction
         unfinished = 0
         for done, source in enumerate(due, 1):
@@ -479,6 +503,8 @@ class EpicentrSource(models.Model):
         importer._rematch_products(self.env["sale.order"].search(
             [("epicentr_source_id", "=", self.id), ("epicentr_needs_mapping", "=", True), ("state", "in", ("draft", "sent"))]))
         self._finish_sync(started, stats, error)
+        if isinstance(error, EpicentrAuthError):
+            self._pause_revoked_token(error)
         return stats
 
     def _import_listed(self, client, importer, page, stats):
@@ -532,8 +558,6 @@ class EpicentrSource(models.Model):
         }
         if not error and not stats["more"]:
             values.update(history_done=True, last_success_at=started, sync_progress=False)
-        if isinstance(error, EpicentrAuthError):
-            values["connection_state"] = "failed"
         already_told = values["last_error"] == self.last_error
         self.write(values)
         if messages and not already_told:  # one note per new problem, not one per run
@@ -571,6 +595,52 @@ class EpicentrSource(models.Model):
             raise UserError("; ".join(reason for _number, reason in stats["failed"].values()))
         return self.env["sale.order"].search(
             [("epicentr_source_id", "=", self.id), ("epicentr_order_id", "in", [c["id"] for c in cards])])
+
+
+    # ------------------------------------------------------------------ push to Epicentr
+
+    def _rule_for(self, event):
+        return self.rule_ids.filtered(lambda r: r.odoo_event == event)[:1]
+
+    def _may_confirm(self):
+        """Whether the rules let the connector move an order forward to "confirmed" on Epicentr
+        (a TTN needs it): some rule sets "confirmed" or a later step."""
+        return any(r.epicentr_status in ("confirmed", "sent", "delivered") for r in self.rule_ids)
+
+    def _tracking_due(self, order, picking):
+        """Has the order reached one of the trigger points chosen for the tracking number?"""
+        self.ensure_one()
+        return ((self.tracking_on_confirm and order.state == "sale")
+                or (self.tracking_on_delivery_done and picking.state == "done")
+                or self.tracking_on_tracking_set)
+
+    def _pause_revoked_token(self, error):
+        """401: stop syncing and sending for this source and tell the Epicentr managers, once."""
+        if self.token_revoked:
+            return
+        message = self._connection_error_message(error)
+        self.write({"token_revoked": True, "connection_state": "failed", "last_error": message})
+        self.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")
+        managers = self.env.ref("epicentr_connector.group_epicentr_manager").users.filtered(
+            lambda u: not u.share and u.active and self.company_id in u.company_ids)
+        for user in managers - self.env.ref("base.user_root"):
+            self.activity_schedule("mail.mail_activity_data_warning", user_id=user.id, note=message,
+                                   summary=self.env._("Epicentr token revoked"))
+
+    def _get_cancel_reasons(self):
+        """[(translationKey, title)]: Epicentr's list (refreshed daily), else the built-in one."""
+        self.ensure_one()
+        fresh = self.cancel_reasons_at and self.cancel_reasons_at > fields.Datetime.now() - timedelta(days=1)
+        if not fresh:
+            try:
+                items = self._get_client(retries=0, timeout=(3, 5)).get_cancel_reasons("merchant")
+                reasons = [[i["translationKey"], i.get("title") or i["translationKey"]] for i in items if i.get("translationKey")]
+                if reasons:
+                    self.sudo().write({"cancel_reasons": reasons, "cancel_reasons_at": fields.Datetime.now()})
+            except (EpicentrError, UserError, ValueError, KeyError, TypeError) as exc:
+                _logger.info("Epicentr source %s: cancel reasons not read (%s), using the cached or built-in list",
+                             self.id, type(exc).__name__)
+        return [tuple(r) for r in self.cancel_reasons or const.FALLBACK_CANCEL_REASONS]
 
 
 def list_fingerprint(item):

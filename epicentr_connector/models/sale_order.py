@@ -115,3 +115,59 @@ class SaleOrder(models.Model):
             self.env._("%(count)s lines matched to a product.", count=healed) if healed
             else self.env._("No product exists yet for the unmatched codes."),
         )
+
+    # ------------------------------------------------------------------ push to Epicentr
+
+    def write(self, vals):
+        """Record the Epicentr rules' intents when the state changes (not while importing)."""
+        if "state" not in vals or self.env.context.get("epicentr_importing"):
+            return super().write(vals)
+        before = {order.id: order.state for order in self if order.epicentr_source_id}
+        result = super().write(vals)
+        changed = self.filtered(lambda o: o.id in before and before[o.id] != o.state)
+        Push = self.env["epicentr.push"]
+        Push._record(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
+        Push._record(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
+        return result
+
+    def action_cancel(self):
+        """Epicentr needs a reason to cancel: ask for it when a rule will send the cancellation."""
+        needs_reason = self.filtered(lambda o: o.epicentr_source_id._rule_for("order_cancelled")
+                                     and not o.epicentr_source_id.read_only)
+        if needs_reason and not self.env.context.get("epicentr_cancel") and not self.env.context.get("epicentr_importing"):
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Cancel on Epicentr"),
+                "res_model": "epicentr.cancel.wizard",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_order_ids": self.ids},
+            }
+        return super().action_cancel()
+
+    def _epicentr_delivery(self):
+        """The outgoing delivery whose tracking number is the order's: the last done one, else
+        the last one not cancelled."""
+        outgoing = self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state != "cancel")
+        done = outgoing.filtered(lambda p: p.state == "done")
+        return (done or outgoing).sorted("id")[-1:]
+
+    def _epicentr_update_push_state(self):
+        """Show the outbox's state on the orders: error (with the message), pending or ok."""
+        Push = self.env["epicentr.push"].sudo()
+        for order in self:
+            entries = Push.search([("order_id", "=", order.id), ("state", "in", ("pending", "failed"))], order="id")
+            failed = entries.filtered(lambda e: e.state == "failed")
+            if failed:
+                values = {"epicentr_sync_state": "error", "epicentr_sync_error": "\n".join(failed.mapped("last_error"))}
+            elif entries:
+                values = {"epicentr_sync_state": "pending", "epicentr_sync_error": entries[-1:].last_error or False}
+            else:
+                values = {"epicentr_sync_state": "ok", "epicentr_sync_error": False}
+                order.activity_unlink(["epicentr_connector.mail_activity_epicentr_push_error"])
+            order.sudo().write(values)
+
+    def action_epicentr_retry(self):
+        failed = self.env["epicentr.push"].sudo().search([("order_id", "in", self.ids), ("state", "=", "failed")])
+        failed.action_retry()
+        return True

@@ -1,1 +1,2 @@
 from . import epicentr_order_import_wizard
+from . import epicentr_cancel_wizard

@@ -1,0 +1,302 @@
+"""The outbox: what Odoo must tell Epicentr, recorded in the user's transaction, sent after it.
+
+A hook (sale.order.write, stock.picking) adds entries; a cron, woken by ``_trigger()`` once
+the user's transaction commits, sends them order by order. No HTTP call ever runs inside the
+transaction of the click that caused it: a slow or failing Epicentr never blocks or rolls
+back a salesperson, and a rolled-back click sends nothing.
+"""
+
+import logging
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models, modules
+from odoo.tools import SQL
+
+from odoo.addons.epicentr_connector import const
+from odoo.addons.epicentr_connector.api import (
+    EpicentrAuthError,
+    EpicentrError,
+    EpicentrRateLimited,
+    EpicentrTransientError,
+)
+from odoo.addons.epicentr_connector.utils.tracking import expected_tracking_format, normalize_tracking
+
+_logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6  # transient failures, retried with back-off: 1, 2, 4, 8, 16 minutes
+WAIT_RETRY = timedelta(minutes=10)  # an entry waiting for the order to be confirmed on Epicentr
+MAX_WAIT = timedelta(days=3)
+ORDERS_PER_CALL = 100
+PUSH_LOCK_NAMESPACE = 0x45504332  # one sender per order at a time
+
+
+class PushRefused(Exception):
+    """Epicentr's rules (or ours) forbid the change: a person must decide."""
+
+
+class PushWaiting(Exception):
+    """Not possible yet (e.g. a TTN before Epicentr's order is confirmed): try again later."""
+
+
+class EpicentrPush(models.Model):
+    _name = "epicentr.push"
+    _description = "Epicentr outbox entry"
+    _order = "id desc"
+
+    source_id = fields.Many2one("epicentr.source", required=True, index=True, ondelete="cascade")
+    order_id = fields.Many2one("sale.order", string="Order", required=True, index=True, ondelete="cascade")
+    picking_id = fields.Many2one("stock.picking", string="Delivery", ondelete="set null")
+    kind = fields.Selection(
+        [("status", "Status"), ("tracking", "Tracking number"), ("tracking_delete", "Remove tracking number")],
+        required=True)
+    event = fields.Selection(const.ODOO_EVENTS, string="Odoo Event")
+    target_status = fields.Selection(const.SELLER_STATUSES, string="Epicentr Status")
+    tracking_number = fields.Char()
+    cancel_reason_key = fields.Char(string="Cancel Reason", help="Epicentr's translationKey of the reason.")
+    cancel_comment = fields.Text()
+    state = fields.Selection(
+        [("pending", "Waiting to be sent"), ("done", "Sent"), ("failed", "Failed"),
+         ("superseded", "Superseded"), ("held", "Not sent (read-only)")],
+        default="pending", required=True, index=True)
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True)
+    last_error = fields.Text(readonly=True)
+    sent_at = fields.Datetime(readonly=True)
+
+    def _compute_display_name(self):
+        for entry in self:
+            what = dict(const.SELLER_STATUSES).get(entry.target_status) if entry.kind == "status" else entry.tracking_number
+            entry.display_name = f"{entry.order_id.name}: {what or entry.kind}"
+
+    # ------------------------------------------------------------------ recording intents
+
+    @api.model
+    def _record(self, orders, event, picking=None):
+        """Record what the source's rules and tracking switch ask for on ``event``."""
+        self = self.sudo()  # the hook runs as the salesperson; the outbox is technical
+        entries = []
+        for order in orders.filtered(lambda o: o.epicentr_source_id and o.epicentr_order_id):
+            source = order.epicentr_source_id.sudo()
+            picking_done = picking or order._epicentr_delivery()
+            number = normalize_tracking(picking_done.carrier_tracking_ref) if picking_done else ""
+            if source.send_tracking and number and source._tracking_due(order, picking_done) and not self.search_count(
+                    [("order_id", "=", order.id), ("kind", "=", "tracking"), ("tracking_number", "=", number),
+                     ("state", "in", ("pending", "done"))], limit=1):
+                entries.append(self._tracking_values(order, picking_done, number, event))
+            rule = source.rule_ids.filtered(lambda r, e=event: r.odoo_event == e)[:1]
+            if rule and (number or not rule.require_tracking):
+                cancel = self.env.context.get("epicentr_cancel") or {}
+                entries.append({
+                    "source_id": source.id, "order_id": order.id, "kind": "status", "event": event,
+                    "target_status": rule.epicentr_status, "picking_id": picking_done.id or False,
+                    "tracking_number": number or False,
+                    "cancel_reason_key": cancel.get("reason_key"), "cancel_comment": cancel.get("comment"),
+                })
+        return self._enqueue(entries)
+
+    @api.model
+    def _record_tracking_removed(self, picking):
+        self = self.sudo()
+        order = picking.sale_id
+        if order.epicentr_source_id.send_tracking and order.epicentr_order_id:
+            return self._enqueue([{
+                "source_id": order.epicentr_source_id.id, "order_id": order.id, "picking_id": picking.id,
+                "kind": "tracking_delete", "event": "tracking_set"}])
+        return self
+
+    @api.model
+    def _tracking_values(self, order, picking, number, event):
+        values = {"source_id": order.epicentr_source_id.id, "order_id": order.id, "picking_id": picking.id,
+                  "kind": "tracking", "event": event, "tracking_number": number}
+        expected = expected_tracking_format(order.epicentr_carrier, number)
+        if expected:  # refused here, without a call
+            values.update(state="failed", last_error=self.env._(
+                "%(number)s is not a valid tracking number for %(carrier)s: expected %(expected)s.",
+                number=number, carrier=order._fields["epicentr_carrier"].convert_to_export(order.epicentr_carrier, order),
+                expected=expected))
+        return values
+
+    @api.model
+    def _enqueue(self, values_list):
+        if not values_list:
+            return self
+        entries = self.sudo().create(values_list)
+        entries.order_id._epicentr_update_push_state()
+        entries.filtered(lambda e: e.state == "failed")._tell_people()
+        if any(e.state == "pending" for e in entries):
+            self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
+        return entries
+
+    # ------------------------------------------------------------------ sending
+
+    @api.model
+    def _cron_send(self):
+        """Send the due entries, one order at a time (commit after each, except in tests)."""
+        commit = not modules.module.current_test
+        now = fields.Datetime.now()
+        due = self.search([("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)],
+                          order="id")
+        orders = due.order_id
+        for done, order in enumerate(orders[:ORDERS_PER_CALL], 1):
+            self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PUSH_LOCK_NAMESPACE, order.id))
+            if self.env.cr.fetchone()[0]:  # else another worker sends this order right now
+                self.search([("order_id", "=", order.id), ("state", "=", "pending")], order="id")._send_order()
+            if commit:
+                self.env.cr.commit()
+            self.env["ir.cron"]._notify_progress(done=done, remaining=max(len(orders) - done, 0))
+        later = self.search([("state", "=", "pending"), ("next_attempt_at", ">", now)], order="next_attempt_at", limit=1)
+        if later:
+            self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger(at=later.next_attempt_at)
+
+    def _send_order(self):
+        """Send the pending entries of one order, oldest first, the latest intent of each kind only."""
+        order, source = self.order_id, self.source_id[:1]
+        if source.read_only:
+            self.write({"state": "held", "last_error": self.env._("Read-only mode: not sent to Epicentr.")})
+            order._epicentr_update_push_state()
+            return
+        if source.token_revoked:
+            return  # paused until a working token is entered
+        latest = self.env["epicentr.push"]
+        for kinds in (("tracking", "tracking_delete"), ("status",)):
+            of_kind = self.filtered(lambda e, k=kinds: e.kind in k)
+            (of_kind - of_kind[-1:]).write({"state": "superseded"})
+            latest |= of_kind[-1:]
+        client = source._get_client()
+        for entry in latest.sorted("id"):  # a tracking number first: Epicentr needs it before "sent"
+            if not entry._send_one(client):
+                break
+        order._epicentr_update_push_state()
+
+    def _send_one(self, client):
+        """Send this entry and record the outcome; False when the source got paused."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        try:
+            self._apply(client)
+        except EpicentrAuthError as error:
+            self.source_id._pause_revoked_token(error)
+            self.last_error = self.source_id._connection_error_message(error)
+            return False
+        except (EpicentrTransientError, EpicentrRateLimited) as error:
+            attempts = self.attempts + 1
+            wait = getattr(error, "retry_after", None) or 60 * 2 ** (attempts - 1)
+            self.write({"attempts": attempts, "last_error": self._describe(error),
+                        "state": "pending" if attempts < MAX_ATTEMPTS else "failed",
+                        "next_attempt_at": now + timedelta(seconds=wait)})
+        except PushWaiting as waiting:
+            expired = self.create_date < now - MAX_WAIT
+            self.write({"last_error": str(waiting), "next_attempt_at": now + WAIT_RETRY,
+                        "state": "failed" if expired else "pending"})
+        except (PushRefused, EpicentrError) as error:
+            self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": self._describe(error)})
+        else:
+            self.write({"state": "done", "sent_at": now, "last_error": False, "attempts": self.attempts + 1})
+        if self.state == "failed":
+            self._tell_people()
+        return True
+
+    def _describe(self, error):
+        if isinstance(error, EpicentrError):
+            refused = self.env._("Epicentr refused: %(message)s", message=error.message) if error.status and error.status < 500 else None
+            return refused or self.source_id._connection_error_message(error)
+        return str(error)
+
+    def _apply(self, client):
+        """The calls for this entry. Re-reads the order first, so sending twice is harmless."""
+        uuid = self.order_id.epicentr_order_id
+        card = client.get_order(uuid)
+        status, shipment = card.get("statusCode"), (card.get("address") or {}).get("shipment") or {}
+        if self.kind == "status":
+            self._walk(client, uuid, status, self.target_status)
+        elif self.kind == "tracking":
+            self._send_tracking(client, uuid, status, shipment.get("number"))
+        elif shipment.get("number"):  # tracking_delete
+            if status != "confirmed":
+                raise PushRefused(self.env._(
+                    "Epicentr lets a tracking number be removed only while the order is confirmed; it is %(status)s.",
+                    status=const.STATUS_TITLES.get(status, status)))
+            client.delete_shipment_number(uuid)
+
+    def _send_tracking(self, client, uuid, status, current_number):
+        number = self.tracking_number
+        if status in ("new", "confirmed_by_merchant"):
+            if not self.source_id._may_confirm():
+                raise PushWaiting(self.env._(
+                    "Waiting: Epicentr accepts a tracking number once the order is confirmed, and it is "
+                    "“%(status)s”. Confirm it in the Epicentr cabinet, or add a status rule that confirms it.",
+                    status=const.STATUS_TITLES.get(status, status)))
+            status = self._walk(client, uuid, status, "confirmed")
+        if status != "confirmed":
+            if current_number == number:
+                return  # already there (sent twice, or typed in the cabinet)
+            raise PushRefused(self.env._(
+                "Epicentr accepts a tracking number only while the order is confirmed; it is “%(status)s”.",
+                status=const.STATUS_TITLES.get(status, status)))
+        if current_number != number:
+            client.set_shipment_number(uuid, number)
+        card = client.get_order(uuid)  # read back: did Epicentr move it to "sent" by itself?
+        if card.get("statusCode") == "confirmed" and "sent" in self._allowed(client, uuid):
+            provider = (card.get("address") or {}).get("shipment", {}).get("provider")
+            client.change_status(uuid, "sent", provider=provider, number=number)
+
+    def _walk(self, client, uuid, status, target):
+        """Move the order to ``target`` through the seller's steps Epicentr allows now; returns
+        the status reached. Refuses, without writing, a target it cannot reach."""
+        for _step in range(len(const.SELLER_PATH)):
+            if status == target:
+                return status
+            allowed = self._allowed(client, uuid)
+            step = target if target in allowed else _next_step(status, target)
+            if step not in allowed:
+                raise PushRefused(self.env._(
+                    "Epicentr does not allow “%(target)s” for this order now: it is “%(status)s”, and the "
+                    "possible statuses are: %(allowed)s.",
+                    target=const.STATUS_TITLES.get(target, target), status=const.STATUS_TITLES.get(status, status),
+                    allowed=", ".join(const.STATUS_TITLES.get(a, a) for a in allowed) or "—"))
+            if step == "canceled":
+                if not self.cancel_reason_key:
+                    raise PushRefused(self.env._(
+                        "Epicentr needs a cancel reason: cancel the order again and choose one."))
+                client.change_status(uuid, step, reason_code=self.cancel_reason_key.rsplit(".", 1)[-1],
+                                     translation_key=self.cancel_reason_key, comment=self.cancel_comment or None)
+            else:
+                client.change_status(uuid, step)
+            status = step
+        return status
+
+    @staticmethod
+    def _allowed(client, uuid):
+        return [item.get("code") for item in client.get_allowed_statuses(uuid)]
+
+    # ------------------------------------------------------------------ people
+
+    def _tell_people(self):
+        """A chatter note per failure and one activity for the salesperson (not one per retry)."""
+        activity_type = self.env.ref("epicentr_connector.mail_activity_epicentr_push_error")
+        for entry in self:
+            order = entry.order_id
+            order.message_post(
+                body=Markup("<p>%s</p><p>%s</p>") % (
+                    self.env._("Could not send to Epicentr: %(what)s.", what=entry.display_name), entry.last_error),
+                message_type="comment", subtype_xmlid="mail.mt_note")
+            if not order.activity_ids.filtered(lambda a: a.activity_type_id == activity_type):
+                order.activity_schedule(
+                    "epicentr_connector.mail_activity_epicentr_push_error",
+                    user_id=order.user_id.id or self.env.ref("base.user_admin").id, note=entry.last_error)
+
+    def action_retry(self):
+        self.filtered(lambda e: e.state == "failed").write(
+            {"state": "pending", "attempts": 0, "next_attempt_at": False})
+        self.order_id._epicentr_update_push_state()
+        self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
+
+
+def _next_step(status, target):
+    """The next status on the seller's path from ``status`` towards ``target``, or None."""
+    path = const.SELLER_PATH
+    if status in path and target in path and path.index(status) < path.index(target):
+        return path[path.index(status) + 1]
+    return None
