@@ -8,7 +8,7 @@ test:
 	bash tools/test.sh
 
 demo:
-	@echo "make demo: coming with the import issue (the sandbox can already be started: python -m epicentr_sandbox --orders 300)"
+	bash tools/demo.sh
 
 bench:
 	@echo "make bench: coming with the performance issue"

@@ -12,6 +12,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models, modules
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.epicentr_connector import const
@@ -81,9 +82,11 @@ class EpicentrPush(models.Model):
             source = order.epicentr_source_id.sudo()
             picking_done = picking or order._epicentr_delivery()
             number = normalize_tracking(picking_done.carrier_tracking_ref) if picking_done else ""
-            if source.send_tracking and number and source._tracking_due(order, picking_done) and not self.search_count(
-                    [("order_id", "=", order.id), ("kind", "=", "tracking"), ("tracking_number", "=", number),
-                     ("state", "in", ("pending", "done"))], limit=1):
+            # Skip the number only if it is the latest tracking intent (A → B → A must send A).
+            last = self.search([("order_id", "=", order.id), ("kind", "in", ("tracking", "tracking_delete")),
+                                ("state", "in", ("pending", "done"))], order="id desc", limit=1)
+            if source.send_tracking and number and source._tracking_due(order, picking_done) and not (
+                    last.kind == "tracking" and last.tracking_number == number):
                 entries.append(self._tracking_values(order, picking_done, number, event))
             rule = source.rule_ids.filtered(lambda r, e=event: r.odoo_event == e)[:1]
             if rule and (number or not rule.require_tracking):
@@ -110,19 +113,29 @@ class EpicentrPush(models.Model):
     def _tracking_values(self, order, picking, number, event):
         values = {"source_id": order.epicentr_source_id.id, "order_id": order.id, "picking_id": picking.id,
                   "kind": "tracking", "event": event, "tracking_number": number}
-        expected = expected_tracking_format(order.epicentr_carrier, number)
-        if expected:  # refused here, without a call
-            values.update(state="failed", last_error=self.env._(
-                "%(number)s is not a valid tracking number for %(carrier)s: expected %(expected)s.",
-                number=number, carrier=order._fields["epicentr_carrier"].convert_to_export(order.epicentr_carrier, order),
-                expected=expected))
+        invalid = self._invalid_tracking(order, number)
+        if invalid:  # refused here, without a call
+            values.update(state="failed", last_error=invalid)
         return values
+
+    @api.model
+    def _invalid_tracking(self, order, number):
+        """Why ``number`` is not a tracking number of the order's carrier, or None."""
+        expected = expected_tracking_format(order.epicentr_carrier, number or "")
+        return expected and self.env._(
+            "%(number)s is not a valid tracking number for %(carrier)s: expected %(expected)s.",
+            number=number, carrier=order._fields["epicentr_carrier"].convert_to_export(order.epicentr_carrier, order),
+            expected=expected)
 
     @api.model
     def _enqueue(self, values_list):
         if not values_list:
             return self
         entries = self.sudo().create(values_list)
+        for entry in entries:
+            kinds = ("status",) if entry.kind == "status" else ("tracking", "tracking_delete")
+            self.search([("order_id", "=", entry.order_id.id), ("kind", "in", kinds), ("state", "=", "failed"),
+                         ("id", "<", entry.id)]).write({"state": "superseded"})
         entries.order_id._epicentr_update_push_state()
         entries.filtered(lambda e: e.state == "failed")._tell_people()
         if any(e.state == "pending" for e in entries):
@@ -142,7 +155,17 @@ class EpicentrPush(models.Model):
         for done, order in enumerate(orders[:ORDERS_PER_CALL], 1):
             self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PUSH_LOCK_NAMESPACE, order.id))
             if self.env.cr.fetchone()[0]:  # else another worker sends this order right now
-                self.search([("order_id", "=", order.id), ("state", "=", "pending")], order="id")._send_order()
+                entries = self.search([("order_id", "=", order.id), ("state", "=", "pending"), "|",
+                                       ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)], order="id")
+                try:
+                    with self.env.cr.savepoint():
+                        entries._send_order()
+                except Exception as error:  # noqa: BLE001 - a bug on one order must not block the outbox
+                    _logger.exception("Epicentr outbox: sending order %s failed", order.id)
+                    entries.write({"state": "failed", "last_error": self.env._(
+                        "Unexpected error while sending: %(error)s", error=str(error))})
+                    entries._tell_people()
+                    order._epicentr_update_push_state()
             if commit:
                 self.env.cr.commit()
             self.env["ir.cron"]._notify_progress(done=done, remaining=max(len(orders) - done, 0))
@@ -164,7 +187,14 @@ class EpicentrPush(models.Model):
             of_kind = self.filtered(lambda e, k=kinds: e.kind in k)
             (of_kind - of_kind[-1:]).write({"state": "superseded"})
             latest |= of_kind[-1:]
-        client = source._get_client()
+        try:
+            # One quick retry inside the call; longer waits go through next_attempt_at instead
+            # of holding the cron worker.
+            client = source._get_client(retries=1, max_wait=5)
+        except UserError as error:  # no token: wait for an administrator
+            latest.write({"last_error": str(error)})
+            order._epicentr_update_push_state()
+            return
         for entry in latest.sorted("id"):  # a tracking number first: Epicentr needs it before "sent"
             if not entry._send_one(client):
                 break
@@ -177,6 +207,10 @@ class EpicentrPush(models.Model):
         try:
             self._apply(client)
         except EpicentrAuthError as error:
+            if error.status == 403:  # this token may not do this one thing (e.g. cancel after "new")
+                self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": self._describe(error)})
+                self._tell_people()
+                return True
             self.source_id._pause_revoked_token(error)
             self.last_error = self.source_id._connection_error_message(error)
             return False
@@ -200,8 +234,14 @@ class EpicentrPush(models.Model):
 
     def _describe(self, error):
         if isinstance(error, EpicentrError):
-            refused = self.env._("Epicentr refused: %(message)s", message=error.message) if error.status and error.status < 500 else None
-            return refused or self.source_id._connection_error_message(error)
+            refused = error.status and error.status < 500 and not isinstance(error, EpicentrRateLimited)
+            if not refused:
+                return self.source_id._connection_error_message(error)
+            message = error.message
+            if isinstance(error.errors, dict):  # a 400's details per field: the actual reason
+                message += " (%s)" % "; ".join(f"{field}: {' '.join(map(str, why)) if isinstance(why, list) else why}"
+                                               for field, why in error.errors.items())
+            return self.env._("Epicentr refused: %(message)s", message=message)
         return str(error)
 
     def _apply(self, client):
@@ -210,7 +250,9 @@ class EpicentrPush(models.Model):
         card = client.get_order(uuid)
         status, shipment = card.get("statusCode"), (card.get("address") or {}).get("shipment") or {}
         if self.kind == "status":
-            self._walk(client, uuid, status, self.target_status)
+            reached = self._walk(client, uuid, status, self.target_status)
+            # show it at once; the next sync brings Epicentr's own view of the order anyway
+            self.order_id.sudo().epicentr_status = reached
         elif self.kind == "tracking":
             self._send_tracking(client, uuid, status, shipment.get("number"))
         elif shipment.get("number"):  # tracking_delete
@@ -222,6 +264,9 @@ class EpicentrPush(models.Model):
 
     def _send_tracking(self, client, uuid, status, current_number):
         number = self.tracking_number
+        invalid = self._invalid_tracking(self.order_id, number)
+        if invalid:  # e.g. Retry on a number refused when it was entered
+            raise PushRefused(invalid)
         if status in ("new", "confirmed_by_merchant"):
             if not self.source_id._may_confirm():
                 raise PushWaiting(self.env._(
@@ -239,18 +284,23 @@ class EpicentrPush(models.Model):
             client.set_shipment_number(uuid, number)
         card = client.get_order(uuid)  # read back: did Epicentr move it to "sent" by itself?
         if card.get("statusCode") == "confirmed" and "sent" in self._allowed(client, uuid):
-            provider = (card.get("address") or {}).get("shipment", {}).get("provider")
-            client.change_status(uuid, "sent", provider=provider, number=number)
+            if self._provider():
+                client.change_status(uuid, "sent", provider=self._provider(), number=number)
+            else:
+                client.change_status(uuid, "sent")
 
     def _walk(self, client, uuid, status, target):
         """Move the order to ``target`` through the seller's steps Epicentr allows now; returns
         the status reached. Refuses, without writing, a target it cannot reach."""
         for _step in range(len(const.SELLER_PATH)):
-            if status == target:
+            if status == target or (target == "canceled" and status in const.CANCELLED_STATUSES) or _passed(status, target):
                 return status
             allowed = self._allowed(client, uuid)
             step = target if target in allowed else _next_step(status, target)
-            if step not in allowed:
+            # Epicentr offers "sent" only once it has a TTN; the body of the move can bring it.
+            with_ttn = step == "sent" and self.tracking_number and self._provider() and not self._invalid_tracking(
+                self.order_id, self.tracking_number)
+            if step not in allowed and not (with_ttn and status == "confirmed"):
                 raise PushRefused(self.env._(
                     "Epicentr does not allow “%(target)s” for this order now: it is “%(status)s”, and the "
                     "possible statuses are: %(allowed)s.",
@@ -262,10 +312,17 @@ class EpicentrPush(models.Model):
                         "Epicentr needs a cancel reason: cancel the order again and choose one."))
                 client.change_status(uuid, step, reason_code=self.cancel_reason_key.rsplit(".", 1)[-1],
                                      translation_key=self.cancel_reason_key, comment=self.cancel_comment or None)
+            elif with_ttn:
+                client.change_status(uuid, step, provider=self._provider(), number=self.tracking_number)
             else:
                 client.change_status(uuid, step)
             status = step
         return status
+
+    def _provider(self):
+        """The order's delivery service as Epicentr names it, for the body of "sent"."""
+        carrier = self.order_id.epicentr_carrier
+        return carrier if carrier not in (False, "other", "courier_delivery") else None
 
     @staticmethod
     def _allowed(client, uuid):
@@ -292,6 +349,13 @@ class EpicentrPush(models.Model):
             {"state": "pending", "attempts": 0, "next_attempt_at": False})
         self.order_id._epicentr_update_push_state()
         self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
+
+
+def _passed(status, target):
+    """Whether the order, at ``status`` on Epicentr, is already past ``target`` on its forward path
+    (e.g. "confirmed" asked for an order Epicentr already shows as sent): nothing to do."""
+    forward = [*const.SELLER_PATH, "completed", "closed"]
+    return status in forward and target in forward and forward.index(status) > forward.index(target)
 
 
 def _next_step(status, target):

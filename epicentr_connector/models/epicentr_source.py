@@ -219,7 +219,9 @@ class EpicentrSource(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         rules = [fields.Command.create(v) for v in self.env["epicentr.status.rule"]._default_rule_values()]
-        vals_list = [{"rule_ids": rules, **self._clean_connection_vals(vals)} for vals in vals_list]
+        # the form sends rule_ids=[] for a new source: that still means "the default rules"
+        vals_list = [{**vals, "rule_ids": vals.get("rule_ids") or rules}
+                     for vals in map(self._clean_connection_vals, vals_list)]
         sources = super().create(vals_list)
         sources.filtered("active")._schedule_sync()
         return sources
@@ -228,7 +230,7 @@ class EpicentrSource(models.Model):
         vals = self._clean_connection_vals(vals)
         if {"api_token", "base_url"} & vals.keys() and "connection_state" not in vals:
             # New credentials: the previous test result says nothing about them.
-            vals.update(connection_state="untested", connected_as=False, last_error=False, token_revoked=False)
+            vals.update(connection_state="untested", connected_as=False, last_error=False)
         result = super().write(vals)
         if {"api_token", "active"} & vals.keys():
             self.filtered("active")._schedule_sync()
@@ -503,7 +505,7 @@ class EpicentrSource(models.Model):
         importer._rematch_products(self.env["sale.order"].search(
             [("epicentr_source_id", "=", self.id), ("epicentr_needs_mapping", "=", True), ("state", "in", ("draft", "sent"))]))
         self._finish_sync(started, stats, error)
-        if isinstance(error, EpicentrAuthError):
+        if isinstance(error, EpicentrAuthError) and error.status == 401:
             self._pause_revoked_token(error)
         return stats
 
@@ -640,6 +642,8 @@ class EpicentrSource(models.Model):
             except (EpicentrError, UserError, ValueError, KeyError, TypeError) as exc:
                 _logger.info("Epicentr source %s: cancel reasons not read (%s), using the cached or built-in list",
                              self.id, type(exc).__name__)
+                # don't ask a failing Epicentr again for an hour (the wizard reads the list several times)
+                self.sudo().cancel_reasons_at = fields.Datetime.now() - timedelta(hours=23)
         return [tuple(r) for r in self.cancel_reasons or const.FALLBACK_CANCEL_REASONS]
 
 

@@ -17,7 +17,6 @@ class EpicentrStatusRule(models.Model):
 
     source_id = fields.Many2one("epicentr.source", required=True, ondelete="cascade", index=True)
     sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
     odoo_event = fields.Selection(
         const.ODOO_EVENTS, string="When in Odoo", required=True,
         help="What happens in Odoo: a quotation confirmed, an order cancelled, its delivery "

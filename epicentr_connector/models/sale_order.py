@@ -67,6 +67,7 @@ class SaleOrder(models.Model):
     # fetches the full card only when it changed. Timestamps alone have a 1 s resolution.
     epicentr_fingerprint = fields.Char(readonly=True, copy=False)
     epicentr_url = fields.Char(string="Epicentr Cabinet Link", compute="_compute_epicentr_url")
+    epicentr_push_ids = fields.One2many("epicentr.push", "order_id", string="Epicentr Outbox", readonly=True)
 
     _sql_constraints = [
         (
@@ -133,7 +134,8 @@ class SaleOrder(models.Model):
     def action_cancel(self):
         """Epicentr needs a reason to cancel: ask for it when a rule will send the cancellation."""
         needs_reason = self.filtered(lambda o: o.epicentr_source_id._rule_for("order_cancelled")
-                                     and not o.epicentr_source_id.read_only)
+                                     and not o.epicentr_source_id.read_only
+                                     and o.epicentr_status not in const.CANCELLED_STATUSES)
         if needs_reason and not self.env.context.get("epicentr_cancel") and not self.env.context.get("epicentr_importing"):
             return {
                 "type": "ir.actions.act_window",

@@ -1,10 +1,14 @@
-from odoo import models
+from odoo import fields, models
 
 from ..utils.tracking import normalize_tracking
 
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
+
+    # The order's Epicentr sync outcome, shown beside the tracking reference.
+    epicentr_sync_state = fields.Selection(related="sale_id.epicentr_sync_state")
+    epicentr_sync_error = fields.Text(related="sale_id.epicentr_sync_error")
 
     def write(self, vals):
         """A tracking number entered, changed or removed on an Epicentr order's delivery is

@@ -2,3 +2,4 @@ from . import test_source
 from . import test_import
 from . import test_access
 from . import test_views
+from . import test_push

@@ -1,7 +1,14 @@
+import uuid
+
+from epicentr_sandbox.store import cancel_reasons
 from lxml import etree
 
-from odoo.tests import Form, tagged
+from odoo import Command
+from odoo.tests import Form, new_test_user, tagged
+from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
+
+from odoo.addons.epicentr_connector import const
 
 from .common import EpicentrCommon
 
@@ -136,3 +143,191 @@ class TestViews(EpicentrCommon):
         # the form of the imported order renders with its values
         self.assertEqual(Form(order).epicentr_number, card["number"])
         self.assertEqual(self.sandbox.writes(), [], "the import wrote to Epicentr")
+
+    # ------------------------------------------------------------------ push to Epicentr
+
+    def epicentr_order(self, status="confirmed"):
+        """An Epicentr order made with the ORM (nothing is read from or sent to Epicentr)."""
+        product = self.env["product.product"].create({"name": "Drill", "type": "consu", "list_price": 1200})
+        return self.env["sale.order"].create({
+            "partner_id": self.env["res.partner"].create({"name": "Olena Kovalenko"}).id,
+            "epicentr_source_id": self.source.id,
+            "epicentr_order_id": str(uuid.uuid4()),
+            "epicentr_number": "1234567",
+            "epicentr_status": status,
+            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
+        })
+
+    def test_source_form_status_rules_and_tracking(self):
+        form = self.arch("epicentr.source", "form")
+        self.assertLessEqual({
+            "rule_ids", "send_tracking", "tracking_on_confirm", "tracking_on_delivery_done",
+            "tracking_on_tracking_set", "token_revoked",
+        }, self.field_names(form))
+        rules = form.xpath("//page[@name='status_rules']//field[@name='rule_ids']/list")
+        self.assertTrue(rules, "the Status Rules tab lists the rules")
+        self.assertEqual(rules[0].get("editable"), "bottom")
+        self.assertEqual(
+            [(node.get("name"), node.get("widget")) for node in rules[0].iter("field")],
+            [("sequence", "handle"), ("odoo_event", None), ("epicentr_status", None),
+             ("require_tracking", None)])
+        # the tracking triggers sit in the "Tracking Number" group and show when the switch is on
+        tracking = form.xpath("//page[@name='status_rules']//group[@name='tracking']")[0]
+        for name in ("tracking_on_confirm", "tracking_on_delivery_done", "tracking_on_tracking_set"):
+            self.assertEqual(tracking.xpath(f".//field[@name='{name}']")[0].get("invisible"), "not send_tracking")
+        # a red banner when Epicentr refused the token
+        self.assertTrue(form.xpath("//div[contains(@class, 'alert-danger')][@invisible='not token_revoked']"))
+        # the outbox of the source, for managers
+        outbox = str(self.env.ref("epicentr_connector.epicentr_push_action").id)
+        self.assertIn(outbox, {node.get("name") for node in form.iter("button")})
+
+        # a source made in the form gets the default rules; they are edited in the tab
+        with Form(self.env["epicentr.source"]) as source_form:
+            source_form.name = "Third shop"
+        source = source_form.save()
+        self.assertEqual(
+            sorted(source.rule_ids.mapped(lambda r: (r.odoo_event, r.epicentr_status, r.require_tracking))),
+            [("delivery_done", "sent", True), ("order_cancelled", "canceled", False),
+             ("order_confirmed", "confirmed", False)])
+        with Form(source) as source_form:
+            self.assertEqual(len(source_form.rule_ids), 3)
+            with source_form.rule_ids.edit(0) as rule:
+                rule.epicentr_status = "confirmed_by_merchant"
+            source_form.send_tracking = True
+            source_form.tracking_on_tracking_set = True
+        self.assertEqual(source.rule_ids.filtered(lambda r: r.odoo_event == "order_confirmed").epicentr_status,
+                         "confirmed_by_merchant")
+        self.assertTrue(source.send_tracking and source.tracking_on_tracking_set)
+
+    def test_outbox_views_menu_and_access(self):
+        manager = new_test_user(self.env, "epicentr_views_manager",
+                                groups="base.group_user,epicentr_connector.group_epicentr_manager")
+        salesman = new_test_user(self.env, "epicentr_views_seller", groups="sales_team.group_sale_salesman")
+        action = self.env.ref("epicentr_connector.epicentr_push_action")
+        menu = self.env.ref("epicentr_connector.epicentr_push_menu")
+        self.assertEqual(menu.action, action)
+        self.assertEqual(menu.parent_id, self.env.ref("sale.menu_sale_config"))
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(manager)._visible_menu_ids())
+        self.assertNotIn(menu.id, self.env["ir.ui.menu"].with_user(salesman)._visible_menu_ids())
+
+        read = self.env["ir.actions.act_window"].with_user(manager)._for_xml_id(
+            "epicentr_connector.epicentr_push_action")
+        self.assertEqual((read["res_model"], read["view_mode"]), ("epicentr.push", "list,form"))
+        views = self.env["epicentr.push"].with_user(manager).get_views(
+            [(False, "list"), (False, "form"), (read["search_view_id"][0], "search")])["views"]
+        listing, form, search = (etree.fromstring(views[kind]["arch"]) for kind in ("list", "form", "search"))
+        self.assertLessEqual({
+            "order_id", "kind", "target_status", "tracking_number", "state", "attempts", "next_attempt_at",
+            "last_error", "create_date",
+        }, self.field_names(listing))
+        self.assertEqual(listing.get("create"), "0")
+        self.assertTrue(listing.xpath("//header/button[@name='action_retry'][@type='object']"))
+        retry = form.xpath("//header/button[@name='action_retry']")
+        self.assertEqual(retry[0].get("invisible"), "state != 'failed'")
+        self.assertEqual(form.get("edit"), "0")
+        filters = {node.get("name") for node in search.iter("filter")}
+        self.assertLessEqual({"waiting", "failed", "sent", "held", "group_source", "group_state", "group_kind"},
+                             filters)
+        # a salesman reads an order's entries (on the order form) but gets no retry button here
+        listing = etree.fromstring(self.env["epicentr.push"].with_user(salesman).get_views(
+            [(False, "list")])["views"]["list"]["arch"])
+        self.assertFalse(listing.xpath("//button[@name='action_retry']"))
+
+        # the filters select what they say; Retry on the selection sends the failed ones again
+        order = self.epicentr_order()
+        Push = self.env["epicentr.push"].sudo()
+        failed, sent, held = Push.create([
+            {"source_id": self.source.id, "order_id": order.id, "kind": "status", "target_status": "confirmed",
+             "state": state, "last_error": "Epicentr refused: no"}
+            for state in ("failed", "done", "held")])
+        domains = {node.get("name"): node.get("domain") for node in search.iter("filter") if node.get("domain")}
+        for name, entry in (("failed", failed), ("sent", sent), ("held", held)):
+            found = Push.search([("order_id", "=", order.id)] + safe_eval(domains[name]))
+            self.assertEqual(found, entry, name)
+        (failed | sent | held).with_user(manager).action_retry()
+        self.assertEqual((failed.state, sent.state, held.state), ("pending", "done", "held"))
+        self.assertEqual(failed.attempts, 0)
+        self.assertEqual(order.epicentr_sync_state, "pending")
+
+    def test_order_form_sync_alerts_and_outbox(self):
+        form = self.arch("sale.order", "form")
+        retry = form.xpath("//div[contains(@class, 'alert-danger')][@invisible=\"epicentr_sync_state != 'error'\"]"
+                           "//button[@name='action_epicentr_retry']")
+        self.assertEqual(retry[0].get("type"), "object")
+        waiting = form.xpath("//div[@invisible=\"epicentr_sync_state != 'pending'\"]")
+        self.assertTrue(waiting[0].xpath(".//field[@name='epicentr_sync_error']"))
+        outbox = form.xpath("//page[@name='epicentr']//field[@name='epicentr_push_ids']")
+        self.assertEqual(outbox[0].get("readonly"), "1")
+        self.assertLessEqual({"kind", "target_status", "tracking_number", "state", "last_error"},
+                             self.field_names(outbox[0]))
+        self.assertTrue(self.env["sale.order"]._fields["epicentr_push_ids"].readonly)
+
+        # confirming records an entry, shown on the order; the order's Retry resends failed ones
+        order = self.epicentr_order(status="new")
+        order.action_confirm()
+        entry = order.epicentr_push_ids
+        self.assertEqual((entry.kind, entry.target_status, entry.state), ("status", "confirmed", "pending"))
+        self.assertEqual(order.epicentr_sync_state, "pending")
+        entry.write({"state": "failed", "last_error": "Epicentr refused: the order is closed"})
+        order._epicentr_update_push_state()
+        self.assertEqual(order.epicentr_sync_state, "error")
+        salesman = new_test_user(self.env, "epicentr_views_retry", groups="sales_team.group_sale_salesman")
+        self.source.access_user_ids = [Command.link(salesman.id)]
+        order.with_user(salesman).action_epicentr_retry()
+        self.assertEqual((entry.state, order.epicentr_sync_state), ("pending", "pending"))
+        self.assertEqual(self.sandbox.writes(), [], "a click wrote to Epicentr before its commit")
+
+    def test_picking_form_shows_the_order_sync_error(self):
+        form = self.arch("stock.picking", "form")
+        # beside the tracking reference, in stock_delivery's "Shipping Information" group
+        shipping = form.xpath("//group[@name='carrier_data']")[0]
+        self.assertLessEqual({"carrier_tracking_ref", "epicentr_sync_state", "epicentr_sync_error"},
+                             self.field_names(shipping))
+        order = self.epicentr_order()
+        order.action_confirm()
+        picking = order.picking_ids
+        self.assertEqual(len(picking), 1)
+        order.write({"epicentr_sync_state": "error",
+                     "epicentr_sync_error": "Epicentr refused: the recipient of the TTN differs from the order's"})
+        stock_user = new_test_user(self.env, "epicentr_views_stock", groups="stock.group_stock_user")
+        self.env.invalidate_all()
+        as_stock_user = picking.with_user(stock_user)
+        self.assertEqual(as_stock_user.epicentr_sync_state, "error")
+        self.assertIn("recipient of the TTN differs", as_stock_user.epicentr_sync_error)
+        self.assertEqual(Form(as_stock_user).epicentr_sync_state, "error")
+
+    def test_cancel_wizard_opens_from_action_cancel_with_the_reasons(self):
+        order = self.epicentr_order()
+        order.action_confirm()
+        action = order.action_cancel()
+        self.assertEqual((action["type"], action["res_model"], action["target"]),
+                         ("ir.actions.act_window", "epicentr.cancel.wizard", "new"))
+        self.assertEqual(order.state, "sale", "the wizard cancels, not the click that opens it")
+        Wizard = self.env[action["res_model"]].with_context(action["context"])
+        arch = etree.fromstring(Wizard.get_views([(False, "form")])["views"]["form"]["arch"])
+        self.assertLessEqual({"order_ids", "reason_key", "comment"}, self.field_names(arch))
+        self.assertTrue(arch.xpath("//div[contains(@class, 'alert-warning')][@invisible='not past_new']"))
+
+        # Epicentr's own list of reasons, read from the API
+        api_reasons = [(r["translationKey"], r["title"]) for r in cancel_reasons("merchant")]
+        selection = [tuple(item) for item in Wizard.fields_get(["reason_key"])["reason_key"]["selection"]]
+        self.assertEqual(selection, api_reasons)
+        with Form(Wizard) as wizard_form:
+            self.assertTrue(wizard_form.past_new, "a confirmed order warns about the commission")
+            wizard_form.reason_key = api_reasons[0][0]
+            wizard_form.comment = "Out of stock"
+        wizard = wizard_form.save()
+        self.assertEqual(wizard.order_ids, order)
+        wizard.action_cancel_orders()
+        self.assertEqual(order.state, "cancel")
+        entry = order.epicentr_push_ids.filtered(lambda e: e.event == "order_cancelled")
+        self.assertEqual((entry.target_status, entry.cancel_reason_key, entry.cancel_comment, entry.state),
+                         ("canceled", api_reasons[0][0], "Out of stock", "pending"))
+        self.assertEqual(self.sandbox.writes(), [], "the cancellation is sent after the commit, by the outbox")
+
+        # when Epicentr cannot be read (and nothing is cached), the built-in list is offered
+        self.source.sudo().write({"cancel_reasons": False, "cancel_reasons_at": False})
+        self.sandbox.fault("503", count=5, path_contains="order-cancel-reasons")
+        with mute_logger("odoo.addons.epicentr_connector.models.epicentr_source"):
+            selection = [tuple(item) for item in Wizard.fields_get(["reason_key"])["reason_key"]["selection"]]
+        self.assertEqual(selection, const.FALLBACK_CANCEL_REASONS)

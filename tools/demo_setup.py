@@ -1,0 +1,55 @@
+"""Prepare (or refresh) the demo database: UAH, products, salespeople, a source on the sandbox.
+
+    $VENV/bin/python tools/demo_setup.py DB SANDBOX_URL TOKEN
+
+Idempotent: a rerun only points the source at the sandbox's current address.
+"""
+
+import os
+import sys
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.fields import Command
+
+from epicentr_sandbox.generator import CATALOGUE
+
+SALESPEOPLE = [("olena", "Олена Коваленко"), ("taras", "Тарас Шевчук"), ("mariana", "Мар'яна Григор'єва")]
+UNMATCHED_EVERY = 5  # every 5th catalogue product is left out, so some lines need mapping
+
+
+def main(db, sandbox_url, token):
+    odoo.tools.config.parse_config([f"--addons-path={os.environ['ADDONS_PATH']}", "-d", db, "--log-level=warn"])
+    with odoo.modules.registry.Registry(db).cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        source = env["epicentr.source"].with_context(active_test=False).search([("name", "=", "Epicentr (demo)")])
+        if source:
+            source.write({"base_url": sandbox_url, "active": True})
+            return
+        company = env.company
+        uah = env.ref("base.UAH")
+        uah.active = True
+        company.write({"name": "Будмаркет (demo)", "currency_id": uah.id, "country_id": env.ref("base.ua").id})
+        env.ref("base.lang_uk_UA").active = True
+        pricelist = env["product.pricelist"].create({"name": "Epicentr UAH", "currency_id": uah.id})
+        env["product.product"].create([
+            {"name": title, "default_code": external_id or sku, "list_price": price, "is_storable": True}
+            for index, (title, external_id, sku, price, _unit) in enumerate(CATALOGUE)
+            if index % UNMATCHED_EVERY != UNMATCHED_EVERY - 1
+        ])
+        salesman = env.ref("sales_team.group_sale_salesman")
+        users = env["res.users"].create([
+            {"login": login, "password": login, "name": name, "lang": "uk_UA", "tz": "Europe/Kyiv",
+             "groups_id": [Command.set([env.ref("base.group_user").id, salesman.id])]}
+            for login, name in SALESPEOPLE
+        ])
+        env["epicentr.source"].create({
+            "name": "Epicentr (demo)", "base_url": sandbox_url, "api_token": token, "pricelist_id": pricelist.id,
+            "manager_ids": [Command.set(users.ids)], "access_user_ids": [Command.set(users.ids)],
+            "send_tracking": True, "team_id": env.ref("sales_team.team_sales_department").id,
+        })
+        env.ref("base.user_admin").write({"lang": "uk_UA", "tz": "Europe/Kyiv"})
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
