@@ -27,9 +27,9 @@ apt_install() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-# --- 1. Debian packages: PostgreSQL, headers that psycopg2/python-ldap build against ---
+# --- 1. Debian packages: PostgreSQL, headers psycopg2/python-ldap build against, Chromium ---
 missing=()
-for pkg in postgresql libpq-dev libldap2-dev libsasl2-dev; do
+for pkg in postgresql libpq-dev libldap2-dev libsasl2-dev chromium; do  # chromium: the browser tours
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
