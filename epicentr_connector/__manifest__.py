@@ -18,6 +18,7 @@
         "wizards/epicentr_order_import_wizard_views.xml",
         "wizards/epicentr_cancel_wizard_views.xml",
         "views/epicentr_push_views.xml",
+        "views/epicentr_sync_log_views.xml",
         "views/epicentr_source_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",

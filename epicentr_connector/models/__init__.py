@@ -1,5 +1,6 @@
 from . import epicentr_source
 from . import epicentr_status_rule
+from . import epicentr_sync_log
 from . import epicentr_push
 from . import epicentr_order_import
 from . import sale_order

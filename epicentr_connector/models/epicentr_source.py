@@ -561,6 +561,12 @@ class EpicentrSource(models.Model):
         if not error and not stats["more"]:
             values.update(history_done=True, last_success_at=started, sync_progress=False)
         already_told = values["last_error"] == self.last_error
+        if stats["created"] or stats["updated"] or failed or error:
+            self.env["epicentr.sync.log"].sudo().create({
+                "source_id": self.id, "started_at": started, "history": not self.history_done,
+                "created_count": stats["created"], "updated_count": stats["updated"], "failed_count": len(failed),
+                "error": values["last_error"], "state": "error" if values["last_error"] else "ok",
+            })
         self.write(values)
         if messages and not already_told:  # one note per new problem, not one per run
             self.message_post(body=values["last_error"], message_type="comment", subtype_xmlid="mail.mt_note")

@@ -74,9 +74,13 @@ class TestOrderImport(EpicentrCommon):
         self.assertTrue(self.source.history_done)
         self.assertEqual(self.source.last_run_created, 2)
         count = self.Order.search_count([("epicentr_source_id", "=", self.source.id)])
-        # a second run re-reads the overlap window but creates and rewrites nothing
+        Log = self.env["epicentr.sync.log"]
+        run = Log.search([("source_id", "=", self.source.id)])
+        self.assertEqual((run.history, run.created_count, run.state), (True, 2, "ok"))
+        # a second run re-reads the overlap window but creates and rewrites nothing (and is not logged)
         stats = self.sync()
         self.assertEqual((stats["created"], stats["updated"]), (0, 0))
+        self.assertEqual(Log.search([("source_id", "=", self.source.id)]), run)
         self.assertEqual(self.Order.search_count([("epicentr_source_id", "=", self.source.id)]), count)
 
     def test_incremental_sync_updates_a_changed_order(self):
@@ -309,6 +313,10 @@ class TestOrderImport(EpicentrCommon):
         self.assertEqual(stats["created"], 50)
         self.assertIn("HTTP 500", self.source.last_error)
         self.assertFalse(self.source.history_done)
+        run = self.env["epicentr.sync.log"].search([("source_id", "=", self.source.id)])
+        self.assertEqual((run.state, run.created_count), ("error", 50))
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.epicentr_source_error_count, 1, "the Sales settings count the source with a problem")
         self.sandbox.clear_faults()
         self.sync()
         self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
