@@ -25,6 +25,11 @@
         "views/res_config_settings_views.xml",
         "views/epicentr_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "epicentr_connector/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -21,7 +21,7 @@ UNMATCHED_EVERY = 5  # every 5th catalogue product is left out, so some lines ne
 def main(db, sandbox_url, token):
     odoo.tools.config.parse_config([f"--addons-path={os.environ['ADDONS_PATH']}", "-d", db, "--log-level=warn"])
     with odoo.modules.registry.Registry(db).cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+        env = api.Environment(cr, SUPERUSER_ID, {"lang": "uk_UA"})
         source = env["epicentr.source"].with_context(active_test=False).search([("name", "=", "Epicentr (demo)")])
         if source:
             source.write({"base_url": sandbox_url, "active": True})

@@ -8,6 +8,7 @@ with m2r2 and the page with docutils (both in the venv).
 """
 
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -56,7 +57,10 @@ def build_html(rst):
         rst, writer_name="html", settings_overrides={"output_encoding": "unicode", "report_level": 5}
     )
     # Odoo 17+ warns about an XML declaration in an Apps description page.
-    return html.split("?>", 1)[1].lstrip() if html.startswith("<?xml") else html
+    html = html.split("?>", 1)[1].lstrip() if html.startswith("<?xml") else html
+    # The Apps page resolves bare image names against static/description/ (and not hrefs).
+    html = re.sub(r'<a class="reference external image-reference" href="[^"]*">(<img [^>]*>)</a>', r"\1", html)
+    return html.replace('src="static/description/', 'src="')
 
 
 def main():

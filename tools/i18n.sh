@@ -18,5 +18,6 @@ dropdb "$DB"
 for lang in uk ru; do
     msgmerge --quiet --update --backup=none --no-fuzzy-matching \
         "epicentr_connector/i18n/$lang.po" epicentr_connector/i18n/epicentr_connector.pot
+    msgattrib --no-obsolete --output-file="epicentr_connector/i18n/$lang.po" "epicentr_connector/i18n/$lang.po"
 done
 echo "i18n: untranslated terms: $(for l in uk ru; do msgattrib --untranslated epicentr_connector/i18n/$l.po | grep -c '^msgid' ; done | paste -sd/)"

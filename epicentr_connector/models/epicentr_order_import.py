@@ -216,10 +216,9 @@ class EpicentrOrderImport(models.AbstractModel):
     def _create_orders(self, source, new, partners, products):
         company = source.company_id
         salespeople = source._next_salespeople(len(new))
-        # named in the shop's language, not in the cron user's
-        translate = self.with_context(lang=company.partner_id.lang or self.env.lang).env._
+        shop = self.with_context(lang=company.partner_id.lang or self.env.lang)  # the shop's language, not the cron's
         placeholders = self.env["res.partner"].create([
-            {"name": translate("Epicentr buyer #%(number)s", number=m["number"]), "company_id": company.id}
+            {"name": shop.env._("Epicentr buyer #%(number)s", number=m["number"]), "company_id": company.id}
             for m in new if m["uuid"] not in partners
         ])
         placeholder_of = dict(zip([m["uuid"] for m in new if m["uuid"] not in partners], placeholders))
@@ -283,7 +282,9 @@ class EpicentrOrderImport(models.AbstractModel):
     def _reveal_buyer(self, order, customer, shipping):
         placeholder = order.partner_id
         order.write({"partner_id": customer.id, "partner_invoice_id": customer.id,
-                     "partner_shipping_id": shipping.id, "epicentr_buyer_hidden": False})
+                     "partner_shipping_id": shipping.id, "epicentr_buyer_hidden": False,
+                     # a new partner recomputes the salesperson: keep the one round-robin gave
+                     "user_id": order.user_id.id, "team_id": order.team_id.id})
         try:
             with self.env.cr.savepoint():
                 placeholder.unlink()
@@ -300,7 +301,7 @@ class EpicentrOrderImport(models.AbstractModel):
             order.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
             order.activity_schedule(
                 "mail.mail_activity_data_warning", user_id=order.user_id.id or self.env.uid,
-                summary=self.env._("Cancelled on Epicentr"), note=body)
+                summary=order.env._("Cancelled on Epicentr"), note=body)
             return
         order._action_cancel()
         order.message_post(
@@ -312,13 +313,13 @@ class EpicentrOrderImport(models.AbstractModel):
     def _schedule_confirmation(self, orders):
         """An activity for the salesperson: confirm the new order before Epicentr's deadline."""
         for order in orders.filtered("user_id"):
-            # the deadline in the salesperson's time (Ukrainian shops: Kyiv when unset)
-            order = order.with_context(tz=order.user_id.tz or "Europe/Kyiv")
+            # the deadline in the salesperson's time and language (Ukrainian shops: Kyiv when unset)
+            order = order.with_context(tz=order.user_id.tz or "Europe/Kyiv", lang=order.user_id.lang)
             order.activity_schedule(
                 "epicentr_connector.mail_activity_epicentr_confirm",
                 date_deadline=fields.Date.to_date(fields.Datetime.context_timestamp(order, order.epicentr_confirm_deadline)),
                 user_id=order.user_id.id,
-                summary=self.env._(
+                summary=order.env._(
                     "Confirm Epicentr order %(number)s before %(deadline)s",
                     number=order.epicentr_number,
                     deadline=fields.Datetime.context_timestamp(order, order.epicentr_confirm_deadline).strftime("%H:%M"),

@@ -387,7 +387,8 @@ class EpicentrSource(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"type": kind, "title": title, "message": message, "sticky": sticky},
+            "params": {"type": kind, "title": title, "message": message, "sticky": sticky,
+                       "next": {"type": "ir.actions.act_window_close"}},  # the form reloads
         }
 
 
@@ -558,6 +559,8 @@ class EpicentrSource(models.Model):
             "last_error": "\n".join(messages) or False,
             "next_sync_at": started if stats["more"] else started + timedelta(minutes=self.sync_interval),
         }
+        if not error:  # a sync that went through proves the token as well as Test Connection does
+            values["connection_state"] = "ok"
         if not error and not stats["more"]:
             values.update(history_done=True, last_success_at=started, sync_progress=False)
         already_told = values["last_error"] == self.last_error

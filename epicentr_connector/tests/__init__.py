@@ -3,3 +3,4 @@ from . import test_import
 from . import test_access
 from . import test_views
 from . import test_push
+from . import test_tours

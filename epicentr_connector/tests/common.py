@@ -9,17 +9,36 @@ SANDBOX_TOKEN = "sandbox-token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
-class EpicentrCommon(TransactionCase):
-    """A running sandbox (one per test class) and a source connected to it."""
+class EpicentrSandboxMixin:
+    """A sandbox for a test class (``_start_sandbox``) and an HTTP handler that lets our
+    client reach it. Mix into any Odoo test case, before it: ``(EpicentrSandboxMixin, HttpCase)``."""
 
     sandbox_orders = 20  # generated history of the class's sandbox
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _start_sandbox(cls):
         cls.sandbox = Sandbox(orders=cls.sandbox_orders, seed=1, token=SANDBOX_TOKEN)
         cls.sandbox.start()
         cls.addClassCleanup(cls.sandbox.stop)
+        return cls.sandbox
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Odoo's own handler does `timeout < 10`, which raises TypeError on the
+        # (connect, read) timeout tuple of our client. Let loopback requests (the
+        # sandbox) through unchanged, the way Odoo does; still block everything else.
+        if urlsplit(r.url).hostname in LOOPBACK_HOSTS:
+            return _super_send(s, r, **kw)
+        raise BlockedRequest(f"External requests verboten (was {r.method} {r.url})")
+
+
+class EpicentrCommon(EpicentrSandboxMixin, TransactionCase):
+    """A running sandbox (one per test class) and a source connected to it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._start_sandbox()
         cls.source = cls.env["epicentr.source"].create({
             "name": "Sandbox shop",
             "base_url": cls.sandbox.url,
@@ -30,12 +49,3 @@ class EpicentrCommon(TransactionCase):
         super().setUp()
         self.sandbox.clear_faults()
         self.sandbox.clear_requests()
-
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo's own handler does `timeout < 10`, which raises TypeError on the
-        # (connect, read) timeout tuple of our client. Let loopback requests (the
-        # sandbox) through unchanged, the way Odoo does; still block everything else.
-        if urlsplit(r.url).hostname in LOOPBACK_HOSTS:
-            return _super_send(s, r, **kw)
-        raise BlockedRequest(f"External requests verboten (was {r.method} {r.url})")

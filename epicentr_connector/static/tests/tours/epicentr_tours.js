@@ -1,0 +1,122 @@
+/** @odoo-module **/
+// Started by tests/test_tours.py, which prepares the sandbox and the users, and runs the crons
+// between two tours. Epicentr's status names are always Ukrainian (const.STATUS_TITLES).
+
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+const SANDBOX_TOKEN = "sandbox-token"; // tests/common.py
+const STATUS_BADGE = ".o_form_statusbar .o_field_widget[name=epicentr_status_name] .badge";
+
+function notification(title) {
+    return `.o_notification:has(.o_notification_title:contains(${title}))`;
+}
+
+/** Sales → Orders → Epicentr Orders, then the row whose Epicentr status is `status`. */
+function openEpicentrOrder(status) {
+    return [
+        ...stepUtils.goToAppSteps("sale.sale_menu_root", "Open Sales"),
+        {
+            trigger: ".o_menu_sections [data-menu-xmlid='sale.sale_order_menu']",
+            run: "click",
+        },
+        {
+            trigger: ".o-dropdown-item[data-menu-xmlid='epicentr_connector.sale_order_epicentr_menu']",
+            run: "click",
+        },
+        {
+            content: `open the order whose Epicentr status is ${status}`,
+            trigger: `.o_list_view .o_data_row:has(td[name=epicentr_status_name]:contains(/^${status}$/)) td[name=epicentr_number]`,
+            run: "click",
+        },
+        {
+            content: "the order shows its Epicentr status next to Odoo's",
+            trigger: `${STATUS_BADGE}:contains(/^${status}$/)`,
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("epicentr_manager_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...stepUtils.goToAppSteps("base.menu_administration", "Open Settings"),
+        {
+            trigger: ".settings_tab .tab[data-key='sale_management']",
+            run: "click",
+        },
+        {
+            content: "the Epicentr block of the Sales settings links to the sources",
+            trigger: "#epicentr_sources button:contains(Epicentr Sources)",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_list_button_add",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=name] input",
+            run: "edit Tour shop",
+        },
+        {
+            trigger: ".o_field_widget[name=api_token] input",
+            run: `edit ${SANDBOX_TOKEN}`,
+        },
+        {
+            content: "the API address is the default one (the sandbox's, in this test)",
+            trigger: ".o_field_widget[name=base_url] input:value(http://127.0.0.1:)",
+        },
+        ...stepUtils.saveForm(),
+        {
+            trigger: ".o_form_statusbar button[name=action_test_connection]",
+            run: "click",
+        },
+        {
+            content: "Epicentr says whose token it is",
+            trigger: `${notification("Connected to Epicentr")}:contains(iryna.bondar@example.com)`,
+        },
+        {
+            trigger: ".o_form_view .alert-success:contains(Connected as)",
+        },
+        {
+            trigger: ".o_form_statusbar button.btn-primary[name=action_sync_now]",
+            run: "click",
+        },
+        {
+            trigger: notification("Sync started"),
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("epicentr_manager_orders_tour", {
+    url: "/odoo",
+    steps: () => openEpicentrOrder("Відправлено"),
+});
+
+registry.category("web_tour.tours").add("epicentr_salesperson_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openEpicentrOrder("Нове"),
+        {
+            trigger: ".o_form_statusbar .o_statusbar_buttons button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_statusbar .o_arrow_button_current:contains(Sales Order)",
+        },
+        {
+            content: "the confirmation waits in the outbox",
+            trigger: ".o_form_view .alert-info:contains(Waiting to be sent to Epicentr)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("epicentr_salesperson_status_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openEpicentrOrder("Підтверджено"),
+        {
+            content: "sent: nothing waits in the outbox any more",
+            trigger: ".o_form_view:not(:has(.alert-info:contains(Waiting to be sent to Epicentr)))",
+        },
+    ],
+});

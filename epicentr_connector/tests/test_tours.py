@@ -1,0 +1,90 @@
+"""Browser tours (static/tests/tours/epicentr_tours.js): a manager and a salesperson click
+through the product in headless Chromium, against the sandbox over real HTTP.
+
+A tour cannot wait for a cron: the background work a click asks for (the sync after "Sync
+Now", the send after "Confirm") is run here, in Python, between two tours, with the crons'
+own code. The browser and these tests share one test cursor, so each sees what the other did.
+
+The tours type no sandbox address: the test makes the sandbox the default API address of new
+sources (an ``ir.default``, as a company could set one), so the manager keeps the default as a
+real seller keeps Epicentr's.
+"""
+
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import SANDBOX_TOKEN, EpicentrSandboxMixin
+
+
+@tagged("post_install", "-at_install")
+class TestTours(EpicentrSandboxMixin, HttpCase):
+
+    sandbox_orders = 0  # each test puts on the sandbox the orders its tour looks for
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._start_sandbox()
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.store.orders.clear()
+        self.sandbox.clear_requests()
+
+    def test_manager_sets_up_a_source_and_opens_an_order(self):
+        for status in ("new", "sent", "completed"):
+            self.sandbox.store.add_order(statusCode=status)
+        new_test_user(self.env, "epicentr_manager", name="Olena Manager",
+                      groups="base.group_user,base.group_system,epicentr_connector.group_epicentr_manager")
+        self.env["ir.default"].set("epicentr.source", "base_url", self.sandbox.url)
+
+        # Settings → Sales → Epicentr → sources → new source, Test Connection, Sync Now
+        self.start_tour("/odoo", "epicentr_manager_tour", login="epicentr_manager")
+        self.env.invalidate_all()
+        source = self.env["epicentr.source"].search([("name", "=", "Tour shop")])
+        self.assertRecordValues(source, [{
+            "base_url": self.sandbox.url, "api_token": SANDBOX_TOKEN, "connection_state": "ok"}])
+        self.assertIn("/v1/my/user", [r.path for r in self.sandbox.requests])
+        orders = [("epicentr_source_id", "=", source.id)]
+        self.assertFalse(self.env["sale.order"].search_count(orders), "nothing is imported before the cron runs")
+
+        # the cron woken by Sync Now
+        self.env["epicentr.source"]._cron_sync_orders()
+        self.assertEqual(self.env["sale.order"].search_count(orders), 3)
+
+        # Sales → Orders → Epicentr Orders → the sent order, with its Epicentr status
+        self.start_tour("/odoo", "epicentr_manager_orders_tour", login="epicentr_manager")
+
+    def test_salesperson_confirms_an_order_and_sees_its_status_change(self):
+        card = self.sandbox.store.add_order(statusCode="new")
+        for item in card["items"]:
+            self.env["product.product"].create({
+                "name": item["title"], "default_code": item["productExternalId"] or item["sku"], "type": "consu"})
+        salesperson = new_test_user(self.env, "epicentr_salesperson", name="Petro Salesperson",
+                                    groups="base.group_user,sales_team.group_sale_salesman")
+        source = self.env["epicentr.source"].create({
+            "name": "Tour shop", "base_url": self.sandbox.url, "api_token": SANDBOX_TOKEN,
+            "access_user_ids": [salesperson.id],
+        })
+        source._sync_orders()
+        order = self.env["sale.order"].search([("epicentr_source_id", "=", source.id)])
+        self.assertRecordValues(order, [{"epicentr_status": "new", "state": "draft"}])
+        self.sandbox.clear_requests()
+
+        # Epicentr Orders → the new order → Confirm
+        self.start_tour("/odoo", "epicentr_salesperson_tour", login="epicentr_salesperson")
+        self.env.invalidate_all()
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(self.sandbox.requests, [], "nothing is sent inside the user's request")
+
+        # the sender cron, then a sync
+        self.env["epicentr.push"]._cron_send()
+        change_status = [r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes() if "/change-status/to/" in r.path]
+        self.assertEqual(change_status, ["confirmed_by_merchant", "confirmed"])
+        source._sync_orders()
+        self.assertEqual(order.epicentr_status, "confirmed")
+        # the source has no salespeople pool: the order stays unassigned, so visible to the
+        # salesperson, also once the sync has replaced the hidden buyer with the real one
+        self.assertFalse(order.user_id, "the sync made its own user the order's salesperson")
+
+        # the order again: Epicentr's status badge now says confirmed
+        self.start_tour("/odoo", "epicentr_salesperson_status_tour", login="epicentr_salesperson")
