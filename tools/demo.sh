@@ -14,7 +14,8 @@ SANDBOX_PORT=${SANDBOX_PORT:-8090}
 TOKEN=demo-token
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "demo: stopped"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM  # Ctrl-C: leave through the EXIT trap, which stops what was started
 
 "$VENV/bin/python" -m epicentr_sandbox --port "$SANDBOX_PORT" --orders "${DEMO_ORDERS:-300}" --token "$TOKEN" \
     --live --quiet > /tmp/epicentr-demo-sandbox.log 2>&1 &

@@ -93,11 +93,14 @@ if ! as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='$
 fi
 
 # --- 5. What the other scripts read ---
+# Shared by every checkout on this machine (CI's clone, a developer's): the repository is the
+# one the sourcing shell stands in (EPICENTR_ROOT overrides), never one baked in here.
 cat > "$CACHE/env.sh" <<ENV
 export ODOO_SRC="$ODOO_SRC"
 export VENV="$VENV"
-export PYTHONPATH="$ODOO_SRC:$ROOT\${PYTHONPATH:+:\$PYTHONPATH}"
-export ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT"
+_epicentr_root="\${EPICENTR_ROOT:-\$(git rev-parse --show-toplevel 2>/dev/null || pwd)}"
+export PYTHONPATH="$ODOO_SRC:\$_epicentr_root\${PYTHONPATH:+:\$PYTHONPATH}"
+export ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,\$_epicentr_root"
 ENV
 say "Odoo: $ODOO_SRC"
 say "ready"
