@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..utils.order_mapping import OrderDataError, map_order
+from ..utils.order_mapping import OrderDataError, clean_text, map_order
 
 _logger = logging.getLogger(__name__)
 
@@ -51,9 +51,10 @@ class EpicentrOrderImport(models.AbstractModel):
                 with self.env.cr.savepoint():
                     one = self._import_batch(source, [card], fingerprints or {})
             except ORDER_ERRORS as error:
-                uuid = str(card.get("id")) if isinstance(card, dict) else "?"
-                number = str(card.get("number")) if isinstance(card, dict) else "?"
-                stats["failed"][uuid] = (number, str(error))
+                # cleaned: a NUL would make PostgreSQL refuse the source's failure list and error
+                uuid = clean_text(card.get("id")) if isinstance(card, dict) else "?"
+                number = clean_text(card.get("number")) if isinstance(card, dict) else "?"
+                stats["failed"][uuid] = (number, clean_text(error))
                 continue
             stats["created"] += one["created"]
             stats["updated"] += one["updated"]

@@ -22,7 +22,7 @@ from odoo.addons.epicentr_connector.api import (
     checked_base_url,
 )
 from odoo.addons.epicentr_connector import const
-from odoo.addons.epicentr_connector.utils.order_mapping import parse_datetime
+from odoo.addons.epicentr_connector.utils.order_mapping import clean_text, parse_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -512,18 +512,18 @@ class EpicentrSource(models.Model):
 
     def _import_listed(self, client, importer, page, stats):
         """Import one list page: the full card is fetched only for new or changed orders."""
-        fingerprints = {str(item.get("id")): list_fingerprint(item) for item in page}
+        fingerprints = {clean_text(item.get("id")): list_fingerprint(item) for item in page}
         known = dict(self.env["sale.order"].search_fetch(
             [("epicentr_source_id", "=", self.id), ("epicentr_order_id", "in", list(fingerprints))],
             ["epicentr_order_id", "epicentr_fingerprint"]).mapped(lambda o: (o.epicentr_order_id, o.epicentr_fingerprint)))
         cards = []
         for item in page:
-            if known.get(str(item.get("id"))) == fingerprints[str(item.get("id"))]:
+            if known.get(clean_text(item.get("id"))) == fingerprints[clean_text(item.get("id"))]:
                 continue
             try:
                 cards.append(client.get_order(item["id"]))
             except (EpicentrNotFound, EpicentrValidationError, ValueError, KeyError) as exc:
-                stats["failed"][str(item.get("id"))] = [str(item.get("number")), str(exc)]
+                stats["failed"][clean_text(item.get("id"))] = [clean_text(item.get("number")), clean_text(exc)]
         self._count(stats, importer._import_page(self, cards, fingerprints))
 
     def _retry_failed_orders(self, client, importer, stats):

@@ -4,3 +4,4 @@ from . import test_access
 from . import test_views
 from . import test_push
 from . import test_tours
+from . import test_hardening

@@ -4,6 +4,7 @@ Everything here either returns clean Python values or raises ``OrderDataError`` 
 sentence a person can act on; the importer turns those values into Odoo records.
 """
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import phonenumbers
@@ -48,7 +49,18 @@ def normalize_phone(raw, region="UA"):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# C0 controls but tab and line breaks, and DEL: PostgreSQL refuses NUL in text and jsonb, the
+# others are noise a person cannot see. Dropped from every text taken from a card.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value):
+    """``value`` as text without control characters (so that PostgreSQL accepts it)."""
+    return _CONTROL_CHARS.sub("", str(value))
+
+
 def _text(value):
+    value = clean_text(value) if isinstance(value, str) else value
     return value.strip() if isinstance(value, str) and value.strip() else ""
 
 
@@ -122,7 +134,7 @@ def map_order(card):
     for field, value in (("id", uuid), ("number", number), ("statusCode", status)):
         if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
             raise OrderDataError(f"the order has no {field}")
-    uuid, number, status = str(uuid), str(number), str(status)
+    uuid, number, status = clean_text(uuid), clean_text(number), clean_text(status)
     created_at = parse_datetime(card.get("createdAt"), "createdAt")
     updated_at = parse_datetime(card.get("updatedAt") or card.get("createdAt"), "updatedAt")
     address = card.get("address") if isinstance(card.get("address"), dict) else {}
