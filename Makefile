@@ -1,5 +1,5 @@
 # Thin entry points; the work is in tools/.
-.PHONY: setup test demo bench lint readme i18n
+.PHONY: setup test demo bench peer-test lint readme i18n
 
 setup:
 	bash tools/setup.sh
@@ -10,8 +10,14 @@ test:
 demo:
 	bash tools/demo.sh
 
+# BENCH_ARGS: e.g. "--large" (20,000 orders), "--profile /tmp/import.prof"
 bench:
-	@echo "make bench: coming with the performance issue"
+	bash tools/setup.sh
+	. $${EPICENTR_CACHE:-$$HOME/.cache/epicentr_connector}/env.sh && $$VENV/bin/python tools/bench.py $(BENCH_ARGS)
+
+# Odoo's own sale, sale_stock and stock_delivery suites with the addon installed (not in `make test`: too long)
+peer-test:
+	bash tools/peer_test.sh
 
 lint:
 	. $${EPICENTR_CACHE:-$$HOME/.cache/epicentr_connector}/env.sh && $$VENV/bin/ruff check .

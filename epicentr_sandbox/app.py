@@ -73,6 +73,8 @@ class RequestRecord:
     json: object
     headers: dict
     status: int = 0  # set once answered; stays 0 for a dropped connection
+    # when it arrived, Unix seconds (wall clock: comparable with another process on this machine)
+    received: float = dataclasses.field(default_factory=lambda: datetime.now(timezone.utc).timestamp())
 
 
 def json_response(data, status=200):

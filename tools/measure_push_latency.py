@@ -7,7 +7,7 @@ sandbox receiving the change-status call.
 Runs the real thing, nothing in-process: a sandbox process (python -m epicentr_sandbox) serving
 new orders on 127.0.0.1, and an Odoo server process (threaded, with cron threads) on a fresh
 copy of a template database that has the addon installed (created or updated on the way, like
-tools/bench_import.py). A source pointing at the sandbox is created over XML-RPC; its creation
+tools/bench.py). A source pointing at the sandbox is created over XML-RPC; its creation
 wakes the sync cron, which imports the orders (waited for with a bounded poll). Then, RUNS times,
 a quotation is confirmed over XML-RPC as admin - the server commits before it answers, so the
 moment the RPC returns is taken as the commit - and the sandbox's request log

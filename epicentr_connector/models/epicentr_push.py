@@ -102,7 +102,7 @@ class EpicentrPush(models.Model):
     @api.model
     def _record_tracking_removed(self, picking):
         self = self.sudo()
-        order = picking.sale_id
+        order = picking.sudo().sale_id
         if order.epicentr_source_id.send_tracking and order.epicentr_order_id:
             return self._enqueue([{
                 "source_id": order.epicentr_source_id.id, "order_id": order.id, "picking_id": picking.id,

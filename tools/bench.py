@@ -1,0 +1,270 @@
+"""`make bench`: the connector's figures against a plain-ORM baseline, in one run on one server.
+
+    source ~/.cache/epicentr_connector/env.sh
+    $VENV/bin/python tools/bench.py [--orders 5000 | --large] [--db epicentr_bench] [--profile FILE]
+
+Runs the real thing: a sandbox process serving a generated history (1-5 lines an order) over
+HTTP on 127.0.0.1, and - in this process - Odoo on fresh copies of a template database that has
+the addon installed (`DB_template`, created or updated on the way):
+
+(b) history import: the connector's own sync (`_sync_orders(commit=True)`, the cron's code path,
+    committing after each page) into DB;
+(c) incremental poll with nothing new: HTTP requests and SQL queries;
+(a) baseline into DB_baseline: the same orders (read back from the sandbox, untimed) created
+    straight through the ORM - partners and products up front (untimed), then
+    `sale.order.create()` of 200 orders at a time with their lines; no HTTP, no matching;
+(d) push burst: 200 new orders appear on the sandbox and are imported, then confirmed in one
+    transaction and committed; `epicentr.push._cron_send()` then runs in this process
+    (committing after each order, as the cron does). Latency = the sandbox's arrival time of each
+    order's change-status calls (RequestRecord.received, wall clock) minus the commit's.
+
+Prints orders/s, SQL queries per order, HTTP requests, peak memory (ru_maxrss of this process,
+which runs every phase: the value after each phase is the peak so far), the ratio (b)/(a) and
+the push latency (median, worst). --profile FILE writes a cProfile of the history import.
+"""
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import resource
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench-token"
+BATCH = 200  # baseline orders per create()
+BURST = 200  # status pushes
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http(method, url, body=None, seconds=60):
+    """The JSON answer of a sandbox call; retried while the sandbox is starting."""
+    data = json.dumps(body).encode() if body is not None else None
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            request = urllib.request.Request(url, data=data, method=method,
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                payload = response.read()
+            return json.loads(payload) if payload else None
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def prepare_databases(db, template, odoo_src, addons):
+    """Fresh ``db`` and ``db``_baseline, copies of ``template`` (the addon installed, up to date)."""
+    installed = subprocess.run(
+        ["psql", "-d", template, "-tAc",
+         "SELECT 1 FROM ir_module_module WHERE name='epicentr_connector' AND state='installed'"],
+        capture_output=True, text=True).stdout.strip() == "1"
+    if not installed:
+        subprocess.run(["dropdb", "--if-exists", template], check=True)
+        print(f"bench: creating database {template} with the addon (about a minute)", flush=True)
+    subprocess.run([sys.executable, f"{odoo_src}/odoo-bin", f"--addons-path={addons}", "-d", template,
+                    "-u" if installed else "-i", "epicentr_connector", "--without-demo=all", "--stop-after-init",
+                    "--max-cron-threads=0", "--log-level=warn", "--http-port", str(free_port())], check=True)
+    for name in (db, f"{db}_baseline"):
+        subprocess.run(["dropdb", "--if-exists", name], check=True)
+        subprocess.run(["createdb", "-T", template, name], check=True)
+
+
+def baseline(env, orders):
+    """(a): the same orders through the ORM in batches; returns (seconds, queries) of the order creation."""
+    cr = env.cr
+    names = {}
+    for order in orders:
+        address = order.get("address") or {}
+        name = " ".join(p for p in (address.get("lastName"), address.get("firstName")) if p) or "Epicentr buyer"
+        names.setdefault((name, address.get("phone") or ""), None)
+    partners = env["res.partner"].create([{"name": n, "phone": p or False} for n, p in names])
+    for key, partner in zip(names, partners):
+        names[key] = partner.id
+    skus = {}
+    for order in orders:
+        for item in order["items"]:
+            skus.setdefault(item.get("sku") or item["productId"], item)
+    products = env["product.product"].create([
+        {"name": item["title"], "default_code": sku, "list_price": item["price"], "type": "consu"}
+        for sku, item in skus.items()])
+    product_ids = dict(zip(skus, products.ids))
+    cr.commit()
+
+    def values(order):
+        address = order.get("address") or {}
+        name = " ".join(p for p in (address.get("lastName"), address.get("firstName")) if p) or "Epicentr buyer"
+        return {"partner_id": names[(name, address.get("phone") or "")], "client_order_ref": order["number"],
+                "note": order.get("comment") or False,
+                "order_line": [(0, 0, {"product_id": product_ids[item.get("sku") or item["productId"]],
+                                       "product_uom_qty": item["quantity"], "price_unit": item["price"]})
+                               for item in order["items"]]}
+
+    queries, started = cr.sql_log_count, time.perf_counter()
+    for start in range(0, len(orders), BATCH):
+        env["sale.order"].create([values(order) for order in orders[start:start + BATCH]])
+        cr.commit()
+        env.invalidate_all()
+    return time.perf_counter() - started, cr.sql_log_count - queries
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=5000, help="history size (default 5000)")
+    parser.add_argument("--large", action="store_true", help="20,000 orders")
+    parser.add_argument("--db", default="epicentr_bench", help="database (copies of DB_template)")
+    parser.add_argument("--template", help="template database (default DB_template)")
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the history import to FILE")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop DB and DB_baseline at the end")
+    args = parser.parse_args()
+    if args.large:
+        args.orders = 20000
+    odoo_src, addons = os.environ["ODOO_SRC"], os.environ["ADDONS_PATH"]
+    command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
+    run_started = time.perf_counter()
+    prepare_databases(args.db, args.template or f"{args.db}_template", odoo_src, addons)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    sandbox = subprocess.Popen([sys.executable, "-m", "epicentr_sandbox", "--port", str(port), "--orders",
+                                str(args.orders), "--days", "55", "--quiet", "--token", TOKEN], cwd=ROOT)
+    lines = []
+
+    def report(text):
+        lines.append(text)
+        print(text, flush=True)
+
+    try:
+        http("GET", f"{base}/__sandbox__/requests")
+        import odoo
+        from odoo import SUPERUSER_ID, api
+
+        odoo.tools.config.parse_config([f"--addons-path={addons}", "-d", args.db, "--log-level=warn"])
+        registry = odoo.modules.registry.Registry(args.db)
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            source = env["epicentr.source"].create({"name": "Bench", "base_url": base, "api_token": TOKEN})
+            cr.commit()
+
+            # (b) history import
+            http("DELETE", f"{base}/__sandbox__/requests")
+            profiler = cProfile.Profile() if args.profile else None
+            queries, started = cr.sql_log_count, time.perf_counter()
+            if profiler:
+                profiler.enable()
+            while source._sync_orders(commit=True).get("more", True):  # the cron's path
+                pass
+            if profiler:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+            import_seconds, import_queries = time.perf_counter() - started, cr.sql_log_count - queries
+            imported = env["sale.order"].search_count([("epicentr_source_id", "=", source.id)])
+            import_requests = len(http("GET", f"{base}/__sandbox__/requests"))
+            import_rate = imported / import_seconds
+            report(f"(b) history import: {imported} orders in {import_seconds:.1f} s = {import_rate:.0f} orders/s; "
+                   f"{import_queries / imported:.1f} SQL queries/order; {import_requests} HTTP requests; "
+                   f"peak memory so far {peak_mb():.0f} MB")
+
+            # (c) incremental poll, nothing new
+            http("DELETE", f"{base}/__sandbox__/requests")
+            queries, started = cr.sql_log_count, time.perf_counter()
+            source._sync_orders(commit=True)
+            idle_seconds, idle_queries = time.perf_counter() - started, cr.sql_log_count - queries
+            idle_requests = len(http("GET", f"{base}/__sandbox__/requests"))
+            report(f"(c) idle poll: {idle_requests} HTTP request(s), {idle_queries} SQL queries, "
+                   f"{idle_seconds * 1000:.0f} ms")
+
+            # the same orders, read back from the sandbox (untimed), for the baseline
+            from odoo.addons.epicentr_connector.api.client import EpicentrClient
+
+            with EpicentrClient(base, TOKEN) as client:
+                orders = [o for page in client.iter_orders(sort=("createdAt",), limit=500) for o in page]
+        orders = [o for o in orders if o.get("items")]
+
+        # (a) baseline, in its own copy of the template on the same server
+        with odoo.modules.registry.Registry(f"{args.db}_baseline").cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            base_seconds, base_queries = baseline(env, orders)
+        len_orders = len(orders)
+        del orders
+        base_rate = len_orders / base_seconds
+        report(f"(a) ORM baseline: {len_orders} orders in {base_seconds:.1f} s = {base_rate:.0f} orders/s "
+               f"(create() of {BATCH}); {base_queries / len_orders:.1f} SQL queries/order; "
+               f"peak memory so far {peak_mb():.0f} MB")
+        report(f"    ratio (b)/(a): {import_rate / base_rate:.2f}")
+
+        # (d) push burst
+        uuids = [http("POST", f"{base}/__sandbox__/orders",
+                      {"statusCode": "new", "address": {"shipment": {"provider": "nova_poshta"}}})["id"]
+                 for _ in range(BURST)]
+        with registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            source = env["epicentr.source"].search([("name", "=", "Bench")])
+            while source._sync_orders(commit=True).get("more", True):
+                pass
+            quotations = env["sale.order"].search([("epicentr_source_id", "=", source.id),
+                                                   ("epicentr_order_id", "in", uuids)])
+            assert len(quotations) == BURST and set(quotations.mapped("state")) == {"draft"}, "burst: not imported"
+            http("DELETE", f"{base}/__sandbox__/requests")
+            started = time.perf_counter()
+            quotations.action_confirm()
+            cr.commit()
+            committed = time.time()
+            confirm_seconds = time.perf_counter() - started
+            queries = cr.sql_log_count
+            Push = env["epicentr.push"]
+            while Push.search_count([("state", "=", "pending"), ("source_id", "=", source.id)]):
+                Push._cron_send()
+                cr.commit()
+            send_seconds, send_queries = time.time() - committed, cr.sql_log_count - queries
+            done = Push.search_count([("order_id", "in", quotations.ids), ("state", "=", "done")])
+        first, last, posts = {}, {}, 0
+        for record in http("GET", f"{base}/__sandbox__/requests"):
+            if record["method"] == "POST" and "/change-status/to/" in record["path"]:
+                posts += 1
+                uuid = record["path"].split("/")[4]
+                first.setdefault(uuid, record["received"] - committed)
+                last[uuid] = record["received"] - committed
+        missing = BURST - len(last)
+        report(f"(d) push burst: {BURST} quotations confirmed in one transaction ({confirm_seconds:.1f} s), "
+               f"then sent in {send_seconds:.1f} s: {posts} change-status calls, {done} outbox entries done, "
+               f"{send_queries / BURST:.0f} SQL queries/order{f', {missing} order(s) never arrived' if missing else ''}")
+        if last:
+            report(f"    commit -> first call of an order: median {statistics.median(first.values()):.2f} s, "
+                   f"worst {max(first.values()):.2f} s; -> last call (confirmed): median "
+                   f"{statistics.median(last.values()):.2f} s, worst {max(last.values()):.2f} s")
+        report(f"peak memory of the process (ru_maxrss): {peak_mb():.0f} MB; whole run {time.perf_counter() - run_started:.0f} s")
+        print(f"\n{command}\n" + "\n".join(lines))
+        if args.profile:
+            print(f"\nprofile of the history import ({args.profile}), top by cumulative time:")
+            pstats.Stats(args.profile).sort_stats("cumulative").print_stats(30)
+    finally:
+        sandbox.terminate()
+        sandbox.wait(10)
+        if "odoo" in sys.modules:
+            sys.modules["odoo"].sql_db.close_all()  # else dropdb: "being accessed by other users"
+        if not args.keep_db:
+            for name in (args.db, f"{args.db}_baseline"):
+                subprocess.run(["dropdb", "--if-exists", name], check=False)
+
+
+if __name__ == "__main__":
+    main()
