@@ -30,7 +30,6 @@ import os
 import pstats
 import resource
 import shlex
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,16 +37,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from scripting import copy_template_database, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token"
 BATCH = 200  # baseline orders per create()
 BURST = 200  # status pushes
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http(method, url, body=None, seconds=60):
@@ -69,23 +64,6 @@ def http(method, url, body=None, seconds=60):
 
 def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def prepare_databases(db, template, odoo_src, addons):
-    """Fresh ``db`` and ``db``_baseline, copies of ``template`` (the addon installed, up to date)."""
-    installed = subprocess.run(
-        ["psql", "-d", template, "-tAc",
-         "SELECT 1 FROM ir_module_module WHERE name='epicentr_connector' AND state='installed'"],
-        capture_output=True, text=True).stdout.strip() == "1"
-    if not installed:
-        subprocess.run(["dropdb", "--if-exists", template], check=True)
-        print(f"bench: creating database {template} with the addon (about a minute)", flush=True)
-    subprocess.run([sys.executable, f"{odoo_src}/odoo-bin", f"--addons-path={addons}", "-d", template,
-                    "-u" if installed else "-i", "epicentr_connector", "--without-demo=all", "--stop-after-init",
-                    "--max-cron-threads=0", "--log-level=warn", "--http-port", str(free_port())], check=True)
-    for name in (db, f"{db}_baseline"):
-        subprocess.run(["dropdb", "--if-exists", name], check=True)
-        subprocess.run(["createdb", "-T", template, name], check=True)
 
 
 def baseline(env, orders):
@@ -140,7 +118,8 @@ def main():
     odoo_src, addons = os.environ["ODOO_SRC"], os.environ["ADDONS_PATH"]
     command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
     run_started = time.perf_counter()
-    prepare_databases(args.db, args.template or f"{args.db}_template", odoo_src, addons)
+    copy_template_database((args.db, f"{args.db}_baseline"), args.template or f"{args.db}_template",
+                           odoo_src, addons, "bench")
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

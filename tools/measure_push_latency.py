@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import shlex
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,14 +34,10 @@ import urllib.request
 import xmlrpc.client
 from pathlib import Path
 
+from scripting import copy_template_database, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "latency-token"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http(method, url, body=None):
@@ -66,24 +61,6 @@ def wait_until(what, check, seconds, interval=0.2):
         if time.monotonic() > deadline:
             sys.exit(f"latency: {what} did not happen within {seconds} s")
         time.sleep(interval)
-
-
-def prepare_database(db, template, odoo_src, addons):
-    """A fresh ``db`` copied from ``template``, which has the addon installed and up to date."""
-    installed = subprocess.run(
-        ["psql", "-d", template, "-tAc",
-         "SELECT 1 FROM ir_module_module WHERE name='epicentr_connector' AND state='installed'"],
-        capture_output=True, text=True).stdout.strip() == "1"
-    if not installed:
-        subprocess.run(["dropdb", "--if-exists", template], check=True)
-        print(f"latency: creating database {template} with the addon (about a minute)", flush=True)
-    else:
-        print(f"latency: updating the addon in {template}", flush=True)
-    subprocess.run([sys.executable, f"{odoo_src}/odoo-bin", f"--addons-path={addons}", "-d", template,
-                    "-u" if installed else "-i", "epicentr_connector", "--without-demo=all", "--stop-after-init",
-                    "--max-cron-threads=0", "--log-level=warn", "--http-port", str(free_port())], check=True)
-    subprocess.run(["dropdb", "--if-exists", db], check=True)
-    subprocess.run(["createdb", "-T", template, db], check=True)
 
 
 def card_status(base, uuid):
@@ -127,7 +104,7 @@ def main():
     odoo_src, addons = os.environ["ODOO_SRC"], os.environ["ADDONS_PATH"]
     command = " ".join(shlex.quote(a) for a in [sys.executable, *sys.argv])
 
-    prepare_database(args.db, f"{args.db}_template", odoo_src, addons)
+    copy_template_database((args.db,), f"{args.db}_template", odoo_src, addons, "latency")
     sandbox_port, odoo_port = free_port(), free_port()
     base, odoo_url = f"http://127.0.0.1:{sandbox_port}", f"http://127.0.0.1:{odoo_port}"
     log_path = Path(f"/tmp/{args.db}-odoo.log")

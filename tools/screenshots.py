@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,8 @@ import urllib.request
 import xmlrpc.client
 from base64 import b64decode
 from pathlib import Path
+
+from scripting import free_port
 
 import websocket
 from PIL import Image
@@ -57,15 +58,6 @@ def wait_for(what, check, timeout, interval=0.5):
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# -- the demo ---------------------------------------------------------------------------------
 
 
 class Demo:
