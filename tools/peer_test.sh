@@ -14,6 +14,7 @@ bash tools/setup.sh >/dev/null || exit 2
 export EPICENTR_ROOT="$ROOT"  # this checkout's addon, whatever the current directory
 # shellcheck disable=SC1091
 source "${EPICENTR_CACHE:-$HOME/.cache/epicentr_connector}/env.sh"
+source tools/odoo_result.sh
 DB=${PEER_DB:-epicentr_peer}
 TAGS=${PEER_TAGS:-/sale,/sale_stock,/stock_delivery}
 MODULES=${PEER_MODULES:-epicentr_connector}
@@ -29,15 +30,9 @@ dropdb --if-exists "$DB" 2>/dev/null
 rc=$?
 # the failing tests by name (odoo.tests.result logs "FAIL: Class.test" / "ERROR: Class.test")
 grep -E "(ERROR|FAIL): [A-Za-z_]+\.test" "$LOG" | sed -E 's/.* (ERROR|FAIL): /\1: /' | sort -u | head -50
-summary=$(grep -E "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1)
-echo "odoo: ${summary#*odoo.tests.result: }"
-read -r failed errors total < <(echo "$summary" | sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
-if [ -z "$summary" ] || [ "${total:-0}" -eq 0 ]; then
-    echo "peer-test: the Odoo run executed no test (log: $LOG)" >&2
-    rc=1; failed=0; errors=0; total=0
-fi
-[ "$rc" -eq 0 ] && [ "$((failed + errors))" -eq 0 ] || rc=1
+odoo_result "$LOG" "$rc"
+rc=$odoo_ok
 [ -z "${PEER_KEEP_DB:-}" ] && dropdb --if-exists "$DB" 2>/dev/null
 echo "peer-test: $(( $(date +%s) - started )) s; full log in $LOG"
-echo "$((total - failed - errors)) passed, $((failed + errors)) failed"
+echo "$((odoo_total - odoo_failed)) passed, $odoo_failed failed"
 exit "$rc"

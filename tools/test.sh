@@ -12,6 +12,7 @@ cd "$ROOT"
 bash tools/setup.sh || exit 2
 # shellcheck disable=SC1091
 source "${EPICENTR_CACHE:-$HOME/.cache/epicentr_connector}/env.sh"
+source tools/odoo_result.sh
 DB=${TEST_DB:-epicentr_test}
 LOG=$(mktemp -t epicentr-odoo-test.XXXX.log)
 
@@ -44,17 +45,11 @@ dropdb --if-exists "$DB" 2>/dev/null
     --db_host= --max-cron-threads=0 > "$LOG" 2>&1
 odoo_rc=$?
 grep -E "(ERROR|FAIL|CRITICAL)" "$LOG" | grep -v "ERROR.*werkzeug" | head -50
-summary=$(grep -E "[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests" "$LOG" | tail -1)
-echo "odoo: ${summary#*odoo.tests.result: }"
-read -r failed errors total < <(echo "$summary" | sed -E 's/.* ([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests.*/\1 \2 \3/')
-if [ -z "$summary" ] || [ "${total:-0}" -eq 0 ]; then
-    echo "test: the Odoo run executed no test (log: $LOG)" >&2
-    odoo_rc=1; failed=0; errors=0; total=0
-fi
-[ "$odoo_rc" -eq 0 ] && [ "$((failed + errors))" -eq 0 ] || odoo_rc=1
+odoo_result "$LOG" "$odoo_rc"
+odoo_rc=$odoo_ok
 [ "$odoo_rc" -eq 0 ] && rm -f "$LOG" || echo "test: full Odoo log kept in $LOG"
 
-odoo_passed=$((total - failed - errors))
-echo "odoo: $odoo_passed passed, $((failed + errors)) failed"
-echo "total: $((py_passed + odoo_passed)) passed, $((py_failed + failed + errors)) failed"
+odoo_passed=$((odoo_total - odoo_failed))
+echo "odoo: $odoo_passed passed, $odoo_failed failed"
+echo "total: $((py_passed + odoo_passed)) passed, $((py_failed + odoo_failed)) failed"
 [ "$py_rc" -eq 0 ] && [ "$odoo_rc" -eq 0 ]
