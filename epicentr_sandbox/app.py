@@ -16,7 +16,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from .faults import fault_response
+from .faults import damaged_response, fault_response
 from .store import USER, ApiError, cancel_reasons, list_view
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
@@ -72,7 +72,7 @@ class RequestRecord:
     query: dict
     json: object
     headers: dict
-    status: int = 0  # set once answered; stays 0 for a dropped connection
+    status: int = 0  # set once answered; stays 0 for a dropped connection (drop_after too)
     # when it arrived, Unix seconds (wall clock: comparable with another process on this machine)
     received: float = dataclasses.field(default_factory=lambda: datetime.now(timezone.utc).timestamp())
 
@@ -266,6 +266,8 @@ class SandboxApp:
         response = fault_response(fault, environ) if fault else None
         if response is None:
             response = self._dispatch(request, body)
+            if fault:
+                response = damaged_response(fault, response, environ)
         record.status = response.status_code
         return response(environ, start_response)
 

@@ -1,4 +1,11 @@
-"""Switchable faults: the next N matching requests fail the way a real gateway can."""
+"""Switchable faults: the next N matching requests fail the way a real gateway can.
+
+Before the request is handled (it never takes effect): 500/502/503, 429 (Retry-After:
+retry_after=, default 1), drop (the connection closed without an answer); slow (delay=
+seconds) only delays it. After it was handled (a write did take effect): drop_after (the
+connection closed instead of the answer), malformed (the answer cut short), missing (the
+answer without field=, dotted for a nested one: "address.shipment").
+"""
 import json
 import socket
 import threading
@@ -7,7 +14,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Response
 
-FAULT_KINDS = ("500", "502", "503", "429", "slow", "drop", "malformed")
+FAULT_KINDS = ("500", "502", "503", "429", "slow", "drop", "drop_after", "malformed", "missing")
 _STATUS_TEXT = {"500": "Internal Server Error", "502": "Bad Gateway",
                 "503": "Service Unavailable", "429": "Too Many Requests"}
 
@@ -31,6 +38,8 @@ class FaultInjector:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
         if kind == "slow" and "delay" not in params:
             raise ValueError("a 'slow' fault needs delay=<seconds>")
+        if kind == "missing" and not params.get("field"):
+            raise ValueError("a 'missing' fault needs field=<name>, dotted for a nested one")
         with self._lock:
             self._faults.append(Fault(kind, int(count), path_contains, params))
 
@@ -56,21 +65,47 @@ class ConnectionDropped(ConnectionAbortedError):
 
 
 def fault_response(fault, environ):
-    """The response replacing the normal one, or None to answer normally (after a delay)."""
+    """The response replacing the normal one, or None to handle the request normally (after a
+    delay for 'slow'; the kinds that spoil the normal answer are done by `damaged_response`)."""
     if fault.kind == "slow":
         time.sleep(float(fault.params["delay"]))
         return None
-    if fault.kind == "drop":
-        # Close the TCP connection before any byte of a response: the client sees a
-        # ConnectionError (RemoteDisconnected / connection reset).
-        sock = environ["werkzeug.socket"]
-        sock.shutdown(socket.SHUT_RDWR)
-        sock.close()
-        raise ConnectionDropped()
-    if fault.kind == "malformed":
-        return Response('{"items": [{"id": "5b0f6c2e-', 200, content_type="application/json")
+    if fault.kind == "drop":  # before the request is applied
+        _drop(environ)
+    if fault.kind in ("drop_after", "malformed", "missing"):
+        return None
     body = json.dumps({"message": _STATUS_TEXT[fault.kind], "code": int(fault.kind)})
     response = Response(body, int(fault.kind), content_type="application/json")
     if fault.kind == "429":
         response.headers["Retry-After"] = str(fault.params.get("retry_after", 1))
     return response
+
+
+def damaged_response(fault, response, environ):
+    """The normal answer of a request that was applied, spoiled by `fault` on its way back."""
+    if fault.kind == "drop_after":  # a write took effect, the client never hears of it
+        _drop(environ)
+    if fault.kind == "malformed":
+        # cut short: half of the body (a prefix of a JSON object is never valid JSON)
+        body = response.get_data()
+        broken = body[:len(body) // 2] if len(body) > 1 else b'{"items": [{"id": "5b0f6c2e-'
+        return Response(broken, response.status_code, content_type="application/json")
+    if fault.kind == "missing" and response.status_code == 200:
+        data = json.loads(response.get_data())
+        *parents, name = fault.params["field"].split(".")
+        part = data
+        for parent in parents:
+            part = part.get(parent) if isinstance(part, dict) else None
+        if isinstance(part, dict):
+            part.pop(name, None)
+        return Response(json.dumps(data, ensure_ascii=False), 200, content_type="application/json")
+    return response
+
+
+def _drop(environ):
+    # Close the TCP connection before any byte of a response: the client sees a
+    # ConnectionError (RemoteDisconnected / connection reset).
+    sock = environ["werkzeug.socket"]
+    sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+    raise ConnectionDropped()

@@ -604,12 +604,56 @@ def test_dropped_connection(sandbox):
     assert call(sandbox, "GET", "/v1/my/user").status_code == 200
 
 
+def test_dropped_connection_does_not_apply_a_write(sandbox):
+    order_id = new_order(sandbox)
+    sandbox.fault("drop", path_contains="/change-status/")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        move(sandbox, order_id, "confirmed_by_merchant")
+    assert sandbox.store.orders[order_id]["statusCode"] == "new"
+    assert [r.status for r in sandbox.writes()] == [0]
+
+
+def test_drop_after_applies_the_write_then_drops_the_answer(sandbox):
+    order_id = new_order(sandbox)
+    sandbox.fault("drop_after", path_contains="/change-status/")
+    with pytest.raises(requests.exceptions.ConnectionError):
+        move(sandbox, order_id, "confirmed_by_merchant")
+    assert sandbox.store.orders[order_id]["statusCode"] == "confirmed_by_merchant"
+    assert [r.status for r in sandbox.writes()] == [0]
+    assert move(sandbox, order_id, "confirmed").status_code == 202
+
+
 def test_malformed_body(sandbox):
     sandbox.fault("malformed")
     response = call(sandbox, "GET", "/v4/oms/orders")
     assert response.status_code == 200
     with pytest.raises(ValueError):
         response.json()
+    assert response.content and get(sandbox, "/v4/oms/orders")["items"]
+
+
+def test_malformed_answer_to_a_write_still_applies_it(sandbox):
+    order_id = new_order(sandbox)
+    sandbox.fault("malformed", path_contains="/change-status/")
+    response = move(sandbox, order_id, "confirmed_by_merchant")
+    assert response.status_code == 202
+    with pytest.raises(ValueError):
+        response.json()
+    assert sandbox.store.orders[order_id]["statusCode"] == "confirmed_by_merchant"
+
+
+def test_missing_field_leaves_a_field_out_of_one_answer(sandbox):
+    order_id = new_order(sandbox)
+    sandbox.fault("missing", field="statusCode", path_contains="/v6/")
+    sandbox.fault("missing", field="address.shipment", path_contains="/v6/")
+    first = get(sandbox, f"/v6/oms/orders/{order_id}")
+    assert "statusCode" not in first and first["id"] == order_id
+    second = get(sandbox, f"/v6/oms/orders/{order_id}")
+    assert "shipment" not in second["address"] and second["statusCode"] == "new"
+    assert get(sandbox, f"/v6/oms/orders/{order_id}")["address"]["shipment"]
+    assert sandbox.store.orders[order_id]["statusCode"] == "new", "the stored order is untouched"
+    with pytest.raises(ValueError):
+        sandbox.fault("missing")
 
 
 def test_faults_count_match_paths_and_clear(sandbox):

@@ -141,16 +141,17 @@ class EpicentrOrderImport(models.AbstractModel):
             for child in Partner.search([
                 ("parent_id", "in", list({customers[uuid].id for uuid in wanted})), ("type", "=", "delivery")])
         }
-        result = {}
-        for uuid, person in wanted.items():
-            parent = customers[uuid]
-            k = (parent.id, person["phone"] if person["phone_valid"] else person["name"])
+        keys = {uuid: (customers[uuid].id, person["phone"] if person["phone_valid"] else person["name"])
+                for uuid, person in wanted.items()}
+        missing = {}
+        for uuid, k in keys.items():
             if k not in existing:
-                existing[k] = Partner.create({
-                    "name": person["name"], "phone": person["phone"], "type": "delivery", "parent_id": parent.id,
-                })
-            result[uuid] = existing[k]
-        return result
+                person = wanted[uuid]
+                missing.setdefault(k, {"name": person["name"], "phone": person["phone"], "type": "delivery",
+                                       "parent_id": customers[uuid].id})
+        if missing:
+            existing.update(zip(missing, Partner.create(list(missing.values()))))
+        return {uuid: existing[k] for uuid, k in keys.items()}
 
     # ------------------------------------------------------------------ products
 
@@ -169,13 +170,14 @@ class EpicentrOrderImport(models.AbstractModel):
         return found
 
     @api.model
-    def _line_values(self, line, products, company):
+    def _line_values(self, line, products, company, defaults):
         product = next((products[code] for code in line["codes"] if code in products), None)
         code = line["codes"][0] if line["codes"] else False
         if not product:
             product = self.env.ref("epicentr_connector.product_epicentr_unmatched")
         taxes = product.taxes_id.filtered(lambda t: t.company_id in company.parent_ids)
         return {
+            **defaults,
             "product_id": product.id,
             "name": line["title"] if not code else f"[{code}] {line['title']}",
             "product_uom_qty": line["quantity"],
@@ -224,12 +226,13 @@ class EpicentrOrderImport(models.AbstractModel):
         ])
         placeholder_of = dict(zip([m["uuid"] for m in new if m["uuid"] not in partners], placeholders))
         delivery_product = self.env.ref("epicentr_connector.product_epicentr_delivery")
+        contacts = [(partners.get(m["uuid"]) or (placeholder_of[m["uuid"]],) * 2) for m in new]
+        defaults = self._batch_defaults(source, salespeople, [customer for customer, _shipping in contacts])
         vals_list = []
-        for m, salesperson in zip(new, salespeople):
-            customer, shipping = partners.get(m["uuid"]) or (placeholder_of[m["uuid"]],) * 2
-            lines = [self._line_values(line, products, company) for line in m["lines"]]
+        for m, salesperson, (customer, shipping) in zip(new, salespeople, contacts):
+            lines = [self._line_values(line, products, company, defaults["line"]) for line in m["lines"]]
             if m["delivery_price"]:
-                lines.append({"product_id": delivery_product.id, "name": delivery_product.name,
+                lines.append({**defaults["line"], "product_id": delivery_product.id, "name": delivery_product.name,
                               "product_uom_qty": 1, "price_unit": m["delivery_price"],
                               "tax_id": [fields.Command.clear()]})
             vals = {
@@ -248,21 +251,54 @@ class EpicentrOrderImport(models.AbstractModel):
                 "date_order": m["header"]["epicentr_created_at"],
                 "order_line": [fields.Command.create(line) for line in lines],
             }
-            if source.warehouse_id:
-                vals["warehouse_id"] = source.warehouse_id.id
-            if source.pricelist_id:
-                vals["pricelist_id"] = source.pricelist_id.id
+            if defaults["sequence"]:
+                vals["name"] = defaults["sequence"]._next(sequence_date=fields.Datetime.context_timestamp(
+                    self, m["header"]["epicentr_created_at"]))  # what sale.order.create() would ask for
+            vals["warehouse_id"] = defaults["warehouse"][salesperson].id
+            vals["pricelist_id"] = defaults["pricelist"][customer].id
             vals_list.append(vals)
         orders = self.env["sale.order"].with_company(company).create(vals_list)
         by_status = {m["uuid"]: m["status"] for m in new}
         done = orders.filtered(lambda o: by_status[o.epicentr_order_id] in const.DONE_STATUSES)
         if done:
             # The buyer already has the goods: record the sale, move no stock.
+            self._subscribe_customers(done)
             done.with_context(skip_procurement=True).action_confirm()
             done.action_lock()
         orders.filtered(lambda o: by_status[o.epicentr_order_id] in const.CANCELLED_STATUSES)._action_cancel()
         self._schedule_confirmation(orders.filtered("epicentr_confirm_deadline"))
         return orders
+
+    @api.model
+    def _subscribe_customers(self, orders):
+        """Make each customer follow the order, with the default subtypes, as action_confirm()
+        would, but in one go (action_confirm() subscribes order by order, 5 queries each)."""
+        default, _internal, external = self.env["mail.message.subtype"].default_subtypes("sale.order")
+        self.env["mail.followers"].sudo().create([
+            {"res_model": "sale.order", "res_id": order.id, "partner_id": order.partner_id.id,
+             "subtype_ids": [fields.Command.set((external if order.partner_id.partner_share else default).ids)]}
+            for order in orders if order.partner_id not in order.message_partner_ids
+        ])
+        orders.invalidate_recordset(["message_follower_ids", "message_partner_ids"])
+
+    @api.model
+    def _batch_defaults(self, source, salespeople, customers):
+        """The values Odoo would look up once per order or line (a search each), looked up once
+        per page with Odoo's own computations: the same orders, a fraction of the queries."""
+        company = source.company_id
+        Order = self.env["sale.order"].with_company(company)
+        warehouse = {user: source.warehouse_id or Order.new({"company_id": company.id, "user_id": user.id}).warehouse_id
+                     for user in set(salespeople)}
+        # property_product_pricelist is computed for all the customers at once
+        customers = self.env["res.partner"].union(*customers).with_company(company)
+        pricelist = {customer: source.pricelist_id or customer.property_product_pricelist for customer in customers}
+        line = {}
+        # No distribution model: each line's lookup would find none and leave the distribution empty.
+        if not self.env["account.analytic.distribution.model"].search_count([], limit=1):
+            line["analytic_distribution"] = False
+        sequence = self.env["ir.sequence"].search(
+            [("code", "=", "sale.order"), ("company_id", "in", [company.id, False])], order="company_id", limit=1)
+        return {"warehouse": warehouse, "pricelist": pricelist, "line": line, "sequence": sequence}
 
     @api.model
     def _update_order(self, order, m, partners):
@@ -286,10 +322,11 @@ class EpicentrOrderImport(models.AbstractModel):
                      "partner_shipping_id": shipping.id, "epicentr_buyer_hidden": False,
                      # a new partner recomputes the salesperson: keep the one round-robin gave
                      "user_id": order.user_id.id, "team_id": order.team_id.id})
+        self.env.flush_all()  # a concurrent update of the order must reach the caller, not the except below
         try:
             with self.env.cr.savepoint():
                 placeholder.unlink()
-        except (UserError, psycopg2.Error):  # still referenced somewhere: keep it, archived
+        except (UserError, psycopg2.IntegrityError):  # still referenced somewhere: keep it, archived
             placeholder.active = False
 
     @api.model

@@ -13,12 +13,14 @@ from markupsafe import Markup
 
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from odoo.addons.epicentr_connector import const
 from odoo.addons.epicentr_connector.api import (
     EpicentrAuthError,
     EpicentrError,
+    EpicentrProtocolError,
     EpicentrRateLimited,
     EpicentrTransientError,
 )
@@ -147,7 +149,8 @@ class EpicentrPush(models.Model):
     @api.model
     def _cron_send(self):
         """Send the due entries, one order at a time (commit after each, except in tests)."""
-        commit = not modules.module.current_test
+        # tests run the cron inside their transaction, unless they give it cursors that commit
+        commit = self.env.context.get("epicentr_commit", not modules.module.current_test)
         now = fields.Datetime.now()
         due = self.search([("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)],
                           order="id")
@@ -160,6 +163,16 @@ class EpicentrPush(models.Model):
                 try:
                     with self.env.cr.savepoint():
                         entries._send_order()
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
+                    if not commit:
+                        raise
+                    # The order changed meanwhile (a sync, a salesperson): this transaction cannot
+                    # record the outcome. The entries stay pending; the next run re-reads Epicentr's
+                    # order first, so what already reached Epicentr is not sent twice.
+                    self.env.cr.rollback()
+                    _logger.info("Epicentr outbox: order %s met a concurrent update (%s), sent again at the next run",
+                                 order.id, error.pgcode)
+                    self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
                 except Exception as error:  # noqa: BLE001 - a bug on one order must not block the outbox
                     _logger.exception("Epicentr outbox: sending order %s failed", order.id)
                     entries.write({"state": "failed", "last_error": self.env._(
@@ -214,7 +227,8 @@ class EpicentrPush(models.Model):
             self.source_id._pause_revoked_token(error)
             self.last_error = self.source_id._connection_error_message(error)
             return False
-        except (EpicentrTransientError, EpicentrRateLimited) as error:
+        except (EpicentrTransientError, EpicentrRateLimited, EpicentrProtocolError) as error:
+            # a garbled answer is not a refusal: likely cut short on the way, try again later
             attempts = self.attempts + 1
             wait = getattr(error, "retry_after", None) or 60 * 2 ** (attempts - 1)
             self.write({"attempts": attempts, "last_error": self._describe(error),
@@ -234,7 +248,8 @@ class EpicentrPush(models.Model):
 
     def _describe(self, error):
         if isinstance(error, EpicentrError):
-            refused = error.status and error.status < 500 and not isinstance(error, EpicentrRateLimited)
+            refused = error.status and error.status < 500 and not isinstance(
+                error, (EpicentrRateLimited, EpicentrProtocolError))
             if not refused:
                 return self.source_id._connection_error_message(error)
             message = error.message
@@ -249,6 +264,8 @@ class EpicentrPush(models.Model):
         uuid = self.order_id.epicentr_order_id
         card = client.get_order(uuid)
         status, shipment = card.get("statusCode"), (card.get("address") or {}).get("shipment") or {}
+        if not status or not isinstance(status, str):  # never walk the order from a guess
+            raise EpicentrProtocolError(self.env._("the order card has no status"))
         if self.kind == "status":
             reached = self._walk(client, uuid, status, self.target_status)
             # show it at once; the next sync brings Epicentr's own view of the order anyway

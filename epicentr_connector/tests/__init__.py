@@ -5,3 +5,4 @@ from . import test_views
 from . import test_push
 from . import test_tours
 from . import test_hardening
+from . import test_concurrency

@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 from lxml import etree
 
+from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -186,19 +187,25 @@ class TestHardening(EpicentrCommon):
     def test_malformed_list_page_stops_with_a_clear_error_and_loses_nothing(self):
         self._assert_page_two_fault_loses_nothing("malformed")
 
-    def _assert_page_two_fault_loses_nothing(self, kind):
+    def _assert_page_two_fault_loses_nothing(self, kind, reason="", source=None, **params):
         """Page 2 of 2 fails (past every retry): page 1 is kept, the next sync finishes the job."""
         cards = [self.add(minutes=i) for i in range(60)]  # two list pages of 50
-        self.sandbox.fault(kind, count=10, path_contains="cursor=")
-        stats = self.sync()
+        self.sandbox.fault(kind, count=10, path_contains="cursor=", **params)
+        stats = self.sync(source)
         self.assertEqual(stats["created"], 50)
         self.assertIn("The sync stopped", self.source.last_error)
+        self.assertIn(reason, self.source.last_error)
+        self.assertEqual(len(self.source_notes("The sync stopped")), 1, "no note in the source's chatter")
         self.assertFalse(self.source.history_done)
         self.sandbox.clear_faults()
-        self.sync()
+        self.sync(source)
         self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
         self.assertTrue(self.source.history_done)
         self.assertFalse(self.source.last_error)
+
+    def source_notes(self, text):
+        return self.env["mail.message"].search([("model", "=", "epicentr.source"), ("res_id", "=", self.source.id),
+                                                ("body", "ilike", text)])
 
     def test_malformed_first_page_changes_nothing_and_the_next_sync_completes(self):
         cards = [self.add(minutes=i) for i in range(3)]
@@ -269,6 +276,61 @@ class TestHardening(EpicentrCommon):
 
     def test_dropped_connection_mid_pagination_next_run_completes(self):
         self._assert_page_two_fault_loses_nothing("drop")
+
+    def test_slow_page_past_the_read_timeout_stops_and_the_next_sync_completes(self):
+        quick = self.source.with_context(epicentr_client_options={"timeout": (5, 1.0), "retries": 1, "backoff": 0.001})
+        self._assert_page_two_fault_loses_nothing("slow", "did not answer in time", source=quick, delay=2.5)
+
+    def recording(self, **options):
+        """The source with a client that records its retry waits instead of sleeping them."""
+        waits = []
+        options = {"backoff": 1, "sleep": waits.append, **options}
+        return self.source.with_context(epicentr_client_options=options), waits
+
+    def test_500_burst_within_the_retries_is_ridden_out(self):
+        cards = [self.add(minutes=i) for i in range(60)]
+        source, waits = self.recording()
+        self.sandbox.fault("500", count=3, path_contains="cursor=")  # page 2: three 500s, then the answer
+        self.sandbox.fault("500", count=3, path_contains="/v6/oms/orders/")  # and the first card read
+        stats = self.sync(source)
+        self.assertEqual((stats["created"], stats["failed"]), (60, {}))
+        self.assertEqual(waits, [1, 2, 4, 1, 2, 4], "an exponential back-off per request")
+        self.assertEqual([r.status for r in self.sandbox.requests].count(500), 6)
+        self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
+        self.assertFalse(self.source.last_error)
+        self.assertTrue(self.source.history_done)
+
+    def test_429_retry_after_is_waited_and_the_sync_completes(self):
+        cards = [self.add(minutes=i) for i in range(60)]
+        source, waits = self.recording()
+        self.sandbox.fault("429", count=1, path_contains="cursor=", retry_after=7)
+        stats = self.sync(source)
+        self.assertEqual(stats["created"], 60)
+        self.assertEqual(waits, [7], "the wait Epicentr asked for, not the back-off")
+        self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
+        self.assertFalse(self.source.last_error)
+
+    def test_429_retry_after_longer_than_a_wait_defers_the_next_sync(self):
+        cards = [self.add(minutes=i) for i in range(60)]
+        source, waits = self.recording()
+        self.sandbox.fault("429", count=1, path_contains="cursor=", retry_after=1800)
+        stats = self.sync(source)
+        self.assertEqual((stats["created"], waits), (50, []), "the client does not sleep half an hour")
+        self.assertIn("HTTP 429", self.source.last_error)
+        self.assertIn("1800", self.source.last_error)
+        self.assertEqual(len(self.source_notes("HTTP 429")), 1)
+        self.assertFalse(self.source.history_done)
+        # the cron leaves the source alone until Retry-After has passed ...
+        self.assertGreaterEqual(self.source.next_sync_at, fields.Datetime.now() + timedelta(seconds=1790))
+        self.sandbox.clear_requests()
+        self.env["epicentr.source"].with_context(epicentr_client_options={"backoff": 0.001})._cron_sync_orders()
+        self.assertEqual(self.sandbox.requests, [], "synced before Retry-After")
+        # ... then finishes the job (time travel: see test_push's make_due)
+        self.source.next_sync_at = fields.Datetime.now() - timedelta(seconds=1)
+        self.env["epicentr.source"].with_context(epicentr_client_options={"backoff": 0.001})._cron_sync_orders()
+        self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
+        self.assertFalse(self.source.last_error)
+        self.assertTrue(self.source.history_done)
 
     # ------------------------------------------------------------------ the token
 

@@ -414,6 +414,153 @@ class TestPush(EpicentrCommon):
         self.assertEqual(stored["statusCode"], "confirmed")
         self.assertEqual(entry.state, "done")
 
+    def test_500_burst_on_reads_and_a_write_is_retried_later_and_lands_once(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        order.action_confirm()
+        entry = self.entries(order)
+        # the card read fails past the sender's one quick retry; then a 500 on the first write,
+        # which the client never repeats by itself (the backend may have applied it)
+        self.sandbox.fault("500", count=2, path_contains="/v6/oms/orders/")
+        self.sandbox.fault("500", count=1, path_contains="change-status/to/confirmed_by_merchant")
+        with mute_logger(CLIENT_LOGGER):
+            self.send()
+            self.assertEqual(self.log(), [("GET", "card"), ("GET", "card")])
+            self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
+            self.assertIn("HTTP 500", entry.last_error)
+            self.assertEqual(order.epicentr_sync_error, entry.last_error, "not shown on the order")
+            self.make_due(entry)
+            self.send()
+        self.assertRecordValues(entry, [{"state": "pending", "attempts": 2}])
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "new")
+        self.make_due(entry)
+        self.send()
+        self.assertEqual([(r.path.rsplit("/", 1)[-1], r.status) for r in self.sandbox.writes()],
+                         [("confirmed_by_merchant", 500), ("confirmed_by_merchant", 202), ("confirmed", 202)])
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
+        self.assertRecordValues(entry, [{"state": "done", "attempts": 3, "last_error": False}])
+        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertFalse(self.error_activities(order), "a transient failure does not bother the salesperson")
+        self.assertFalse(self.notes(order, "Could not send to Epicentr"))
+
+    def test_connection_dropped_before_the_write_applied_sends_it_again_once(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        order.action_confirm()
+        self.sandbox.fault("drop", count=1, path_contains="to/confirmed_by_merchant")
+        with mute_logger(CLIENT_LOGGER):
+            self.send()
+        entry = self.entries(order)
+        self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
+        self.assertIn("dropped the connection", entry.last_error)
+        self.assertEqual(order.epicentr_sync_error, entry.last_error)
+        stored = self.sandbox.store.orders[card["id"]]
+        self.assertEqual(stored["statusCode"], "new", "the sandbox applied a dropped request")
+        self.make_due(entry)
+        self.send()
+        # the card, read again first, still says "new": the step is sent again, and lands once
+        self.assertEqual([(r.path.rsplit("/", 1)[-1], r.status) for r in self.sandbox.writes()],
+                         [("confirmed_by_merchant", 0), ("confirmed_by_merchant", 202), ("confirmed", 202)])
+        self.assertEqual(stored["statusCode"], "confirmed")
+        self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
+        self.assertEqual(order.epicentr_sync_state, "ok")
+
+    def test_connection_dropped_after_the_write_applied_is_not_sent_twice(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        order.action_confirm()
+        self.sandbox.fault("drop_after", count=1, path_contains="to/confirmed_by_merchant")
+        with mute_logger(CLIENT_LOGGER):
+            self.send()
+        entry = self.entries(order)
+        self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
+        self.assertIn("dropped the connection", entry.last_error)
+        stored = self.sandbox.store.orders[card["id"]]
+        self.assertEqual(stored["statusCode"], "confirmed_by_merchant", "the write took effect")
+        self.make_due(entry)
+        self.send()
+        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()],
+                         ["confirmed_by_merchant", "confirmed"], "confirmed_by_merchant was posted twice")
+        self.assertEqual(stored["statusCode"], "confirmed")
+        self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
+
+    def test_malformed_card_is_retried_later_not_called_a_refusal(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        order.action_confirm()
+        self.sandbox.fault("malformed", count=1, path_contains="/v6/oms/orders/")
+        with mute_logger(CLIENT_LOGGER):
+            self.send()
+        entry = self.entries(order)
+        self.assertEqual(self.sandbox.writes(), [], "a write was made without reading the order")
+        self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
+        self.assertIn("unexpected answer", entry.last_error)
+        self.assertNotIn("refused", entry.last_error)
+        self.assertEqual(order.epicentr_sync_error, entry.last_error)
+        self.assertFalse(self.error_activities(order))
+        self.make_due(entry)
+        self.send()
+        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()], ["confirmed_by_merchant", "confirmed"])
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
+        self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
+
+    def test_malformed_answer_to_an_applied_write_lands_once(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        order.action_confirm()
+        # the write took effect, its answer came back cut short: a write's answer is not read
+        self.sandbox.fault("malformed", count=1, path_contains="to/confirmed_by_merchant")
+        self.send()
+        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()], ["confirmed_by_merchant", "confirmed"])
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
+        self.assertRecordValues(self.entries(order), [{"state": "done", "attempts": 1}])
+        self.sandbox.clear_requests()
+        self.send()
+        self.assertEqual(self.sandbox.requests, [])
+
+    def test_card_missing_its_status_is_not_guessed(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        order.action_confirm()
+        self.sandbox.fault("missing", count=1, field="statusCode", path_contains="/v6/oms/orders/")
+        self.send()
+        entry = self.entries(order)
+        self.assertEqual(self.sandbox.writes(), [], "sent on a guess of the order's status")
+        self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
+        self.assertIn("has no status", entry.last_error)
+        self.assertEqual(order.epicentr_sync_error, entry.last_error)
+        self.make_due(entry)
+        self.send()
+        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()], ["confirmed_by_merchant", "confirmed"])
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
+        self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
+
+    def test_order_in_a_status_unknown_to_the_connector_is_refused_with_the_reason(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        stored = self.sandbox.store.orders[card["id"]]
+        stored["statusCode"] = "awaiting_stock"  # a status Epicentr added since (no merchant moves)
+        order.action_confirm()
+        self.send()
+        self.assertEqual(self.log(), [("GET", "card"), ("GET", "allowed")])
+        entry = self.entries(order)
+        self.assertEqual(entry.state, "failed")
+        self.assertIn("awaiting_stock", entry.last_error)
+        self.assertIn("does not allow", entry.last_error)
+        self.assertEqual(order.epicentr_sync_state, "error")
+        self.assertEqual(len(self.notes(order, "Could not send to Epicentr")), 1)
+        self.assertEqual(len(self.error_activities(order)), 1)
+        # Epicentr moves the order on; Retry then lands, once
+        self.sandbox.store.platform_set_status(card["id"], "confirmed_by_merchant")
+        self.sandbox.clear_requests()
+        order.action_epicentr_retry()
+        self.send()
+        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()], ["confirmed"])
+        self.assertEqual(stored["statusCode"], "confirmed")
+        self.assertEqual(entry.state, "done")
+        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertFalse(self.error_activities(order))
+
     def test_429_honours_retry_after(self):
         card = self.add("new")
         order = self.import_order(card)

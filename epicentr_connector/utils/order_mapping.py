@@ -122,6 +122,22 @@ def _choice(value, allowed):
     return (value if value in allowed else "other") if value else False
 
 
+def complete_in_list(item):
+    """Whether a list entry holds everything map_order() reads, so that its card need not be
+    fetched. The swagger's list Order has the card's fields but hasFeedback/callStatus/contractor
+    (unused here), joined settlement/office included; a live client saw list entries without the
+    joined objects (API-NOTES §2.2): an entry whose shipment names a place it does not join is
+    incomplete, and its card is read."""
+    if not isinstance(item, dict) or not isinstance(item.get("items"), list) or not item["items"]:
+        return False
+    address = item.get("address")
+    if not isinstance(address, dict):
+        return False
+    shipment = address.get("shipment") if isinstance(address.get("shipment"), dict) else {}
+    return all(isinstance(item.get(joined), dict) and item[joined].get("title")
+               for joined, key in (("settlement", "settlementId"), ("office", "officeId")) if shipment.get(key))
+
+
 def map_order(card):
     """The values of one card: {uuid, number, status, header, buyer, recipient, lines, delivery_price}.
 
