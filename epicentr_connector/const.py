@@ -90,3 +90,9 @@ FALLBACK_CANCEL_REASONS = [
     ("order.merchant_cancel_reason.merchant_price_obsoleted", "Ціна застаріла"),
     ("order.merchant_cancel_reason.merchant_product_is_defective", "Товар має дефект"),
 ]
+
+# What one call of a scheduled action (sync, outbox) may spend before it hands over to a next
+# call, woken at once by a trigger: Odoo kills a cron worker whose pass over the due jobs outlives
+# --limit-time-real (120 s by default) or --limit-time-cpu (60 s). A long history import or a big
+# outbox is so done in passes of about this many seconds, each resuming from the last commit.
+CRON_CALL_SECONDS = 20

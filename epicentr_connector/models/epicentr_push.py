@@ -7,6 +7,7 @@ back a salesperson, and a rolled-back click sends nothing.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -31,7 +32,6 @@ _logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6  # transient failures, retried with back-off: 1, 2, 4, 8, 16 minutes
 WAIT_RETRY = timedelta(minutes=10)  # an entry waiting for the order to be confirmed on Epicentr
 MAX_WAIT = timedelta(days=3)
-ORDERS_PER_CALL = 100
 PUSH_LOCK_NAMESPACE = 0x45504332  # one sender per order at a time
 
 
@@ -154,8 +154,11 @@ class EpicentrPush(models.Model):
         now = fields.Datetime.now()
         due = self.search([("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)],
                           order="id")
-        orders = due.order_id
-        for done, order in enumerate(orders[:ORDERS_PER_CALL], 1):
+        deadline = time.monotonic() + const.CRON_CALL_SECONDS
+        for done, order in enumerate(due.order_id):
+            if done and time.monotonic() > deadline:  # the rest in the next call, woken at once
+                self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
+                break
             self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PUSH_LOCK_NAMESPACE, order.id))
             if self.env.cr.fetchone()[0]:  # else another worker sends this order right now
                 entries = self.search([("order_id", "=", order.id), ("state", "=", "pending"), "|",
@@ -181,7 +184,6 @@ class EpicentrPush(models.Model):
                     order._epicentr_update_push_state()
             if commit:
                 self.env.cr.commit()
-            self.env["ir.cron"]._notify_progress(done=done, remaining=max(len(orders) - done, 0))
         later = self.search([("state", "=", "pending"), ("next_attempt_at", ">", now)], order="next_attempt_at", limit=1)
         if later:
             self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger(at=later.next_attempt_at)

@@ -2,6 +2,7 @@ import hashlib
 import json
 import logging
 import re
+import time
 from datetime import timedelta
 
 import requests
@@ -35,9 +36,6 @@ PAGE_SIZE = 50
 # Each sync asks again for orders changed a little before the cursor, so an order whose
 # change is recorded late on Epicentr's side cannot slip between two runs.
 SYNC_OVERLAP = timedelta(minutes=5)
-# A cron call syncs at most this many pages per source, then asks to be run again: a long
-# history import never exceeds the cron time limit, and resumes where it stopped.
-CRON_PAGES_PER_CALL = 20
 # Namespace of the advisory lock that keeps one source from being synced twice at once.
 SYNC_LOCK_NAMESPACE = 0x45504331
 
@@ -442,12 +440,15 @@ class EpicentrSource(models.Model):
         due = due.filtered(lambda s: s.sudo().api_token and not s.token_revoked)
         # tests run the cron inside their transaction, unless they give it cursors that commit
         commit = self.env.context.get("epicentr_commit", not modules.module.current_test)
-        unfinished = 0
-        for done, source in enumerate(due, 1):
+        deadline = time.monotonic() + const.CRON_CALL_SECONDS
+        more = False
+        for done, source in enumerate(due):
+            if done and time.monotonic() > deadline:
+                more = True  # the source stays due
+                break
             try:
-                stats = source.with_company(source.company_id)._sync_orders(
-                    commit=commit, max_pages=CRON_PAGES_PER_CALL)
-                unfinished += bool(stats.get("more"))
+                stats = source.with_company(source.company_id)._sync_orders(commit=commit, deadline=deadline)
+                more |= bool(stats.get("more"))
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
                 if not commit:
                     raise
@@ -456,6 +457,7 @@ class EpicentrSource(models.Model):
                 self.env.cr.rollback()
                 _logger.info("Epicentr source %s: a page met a concurrent update (%s), retried at the next run",
                              source.id, error.pgcode)
+                more = True
             except Exception as error:  # noqa: BLE001 - one source's bug must not stop the others
                 if not commit:
                     raise
@@ -465,19 +467,21 @@ class EpicentrSource(models.Model):
                               "next_sync_at": now + timedelta(minutes=source.sync_interval)})
             if commit:
                 self.env.cr.commit()
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done + unfinished)
+        if more:
+            self.env.ref("epicentr_connector.ir_cron_epicentr_sync_orders")._trigger()
 
     def _try_sync_lock(self):
         """True if this transaction now holds the sync lock of the source (freed at commit/rollback)."""
         self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", SYNC_LOCK_NAMESPACE, self.id))
         return self.env.cr.fetchone()[0]
 
-    def _sync_orders(self, commit=False, max_pages=None):
+    def _sync_orders(self, commit=False, deadline=None):
         """One sync of this source: on the first run the orders created in the history window,
         later the orders changed since the cursor (minus an overlap). Read-only towards Epicentr.
 
         ``commit`` (the cron only, never in tests) commits after each page, so a killed run
-        resumes from the last committed page. Returns {"created", "updated", "failed", "more"},
+        resumes from the last committed page; past ``deadline`` (time.monotonic()) it stops after
+        the current page with "more". Returns {"created", "updated", "failed", "more"},
         or {"busy": True} when another sync of the source is running.
         """
         self.ensure_one()
@@ -497,21 +501,25 @@ class EpicentrSource(models.Model):
             if self.last_sync_at:
                 filters["updated_from"] = self.last_sync_at - SYNC_OVERLAP
             total = None if self.history_done else client.count_orders(created_from=self.history_start_at)
-            seen = 0
-            for pages, page in enumerate(client.iter_orders(**filters), 1):
+            resumed_from = self.last_sync_at
+            Order = self.env["sale.order"]
+            for page in client.iter_orders(**filters):
                 self._import_listed(client, importer, page, stats)
-                seen += len(page)
                 self.write({
                     "last_sync_at": max(parse_updated_at(item) for item in page),
                     "failed_orders": stats["failed"],
-                    "sync_progress": self.env._("%(seen)s of %(total)s orders", seen=seen, total=total)
+                    # a history import runs over several calls: count what has arrived in all
+                    "sync_progress": self.env._(
+                        "%(seen)s of %(total)s orders", seen=min(Order.search_count([("epicentr_source_id", "=", self.id)]), total), total=total)
                     if total else False,
                 })
                 if commit:
                     self.env.cr.commit()
                     if not self._try_sync_lock():  # another worker took over between two pages
                         return {**stats, "busy": True}
-                if max_pages and pages >= max_pages:
+                # Past the deadline, stop once the cursor has moved: the next call starts a little
+                # before it (the overlap), and must not land where this one started again.
+                if deadline and time.monotonic() > deadline and (not resumed_from or self.last_sync_at > resumed_from):
                     stats["more"] = True
                     break
         except EpicentrError as exc:

@@ -1,6 +1,8 @@
 import logging
 from datetime import datetime, timedelta, timezone
 
+from unittest.mock import patch
+
 import psycopg2
 
 from odoo import fields
@@ -8,6 +10,7 @@ from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from .. import const
 from ..utils.order_mapping import complete_in_list
 from .common import EpicentrCommon
 
@@ -470,6 +473,28 @@ class TestSyncCron(EpicentrCommon):
         self.assertFalse(later.order_count)
         self.assertGreater(self.source.next_sync_at, fields.Datetime.now() + timedelta(minutes=9))
         self.assertEqual(self.sandbox.writes(), [])
+
+    def test_a_call_past_its_time_budget_hands_the_rest_to_the_next_call(self):
+        cron = self.env.ref("epicentr_connector.ir_cron_epicentr_sync_orders")
+        Source = self.env["epicentr.source"].with_context(epicentr_page_size=5)
+        expected = len(self.sandbox.store.orders) - self._outside_window()
+        self.assertGreater(expected, 10, "the test needs several pages")
+        calls = 0
+        imported = lambda: self.env["sale.order"].search_count([("epicentr_source_id", "=", self.source.id)])  # noqa: E731
+        with patch.object(const, "CRON_CALL_SECONDS", 0):  # every call is past its budget after a page
+            while not self.source.history_done:
+                self.assertLess(calls, expected, "the history import never finished")
+                before, triggers = imported(), self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+                Source._cron_sync_orders()
+                calls += 1
+                self.assertLessEqual(imported() - before, 5, "one new page a call at most")
+                if not self.source.history_done:
+                    self.assertLessEqual(self.source.next_sync_at, fields.Datetime.now(), "the source stays due")
+                    self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+                                       triggers, "the call woke the next one")
+        self.assertGreaterEqual(calls, 3)
+        self.assertEqual(imported(), expected)
+        self.assertFalse(self.source.last_error)
 
     def _outside_window(self):
         start = datetime.now(timezone.utc) - timedelta(days=self.source.history_days)

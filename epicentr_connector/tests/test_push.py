@@ -17,11 +17,13 @@ that the sender leaves the entry alone, then move its ``next_attempt_at`` into t
 
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.epicentr_connector import const
 from odoo.addons.epicentr_connector.utils.tracking import expected_tracking_format, normalize_tracking
 
 from .common import SANDBOX_TOKEN, EpicentrCommon
@@ -297,6 +299,22 @@ class TestPush(EpicentrCommon):
             "reason_code": "price_differs", "translationKey": "order.cancel_reason.price_differs"})])
 
     # ------------------------------------------------------------------ transactions, coalescing
+
+    def test_a_call_past_its_time_budget_hands_the_rest_to_the_next_call(self):
+        orders = self.env["sale.order"]
+        for _ in range(3):
+            orders |= self.import_order(self.add())
+        orders.action_confirm()
+        with patch.object(const, "CRON_CALL_SECONDS", 0):  # every call is past its budget after an order
+            for sent in (1, 2, 3):
+                triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.push_cron.id)])
+                self.send()
+                self.assertEqual(len({r.path.split("/")[4] for r in self.sandbox.writes()}), sent, "one order a call")
+                if sent < 3:
+                    self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.push_cron.id)]),
+                                       triggers, "the call woke the next one")
+        self.assertEqual(set(orders.mapped("epicentr_status")), {"confirmed"})
+        self.assertEqual(len(self.sandbox.writes()), 6, "two steps an order, each once")
 
     def test_rolled_back_transaction_sends_nothing(self):
         card = self.add("new")
