@@ -150,13 +150,18 @@ class Server:
             "--limit-time-real=900", "--limit-time-cpu=900", "--limit-time-real-cron=900",
             "--log-level=info", f"--logfile={self.log}",
         ]
-        self.process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        self.errors = log_dir / f"odoo-{name}.stderr"  # what dies before the logging is set up
+        with self.errors.open("w") as errors:
+            self.process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                                            stdout=errors, stderr=subprocess.STDOUT)
         self.uid = None
 
     def up(self):
         if self.process.poll() is not None:
             pytest.fail(f"Odoo server {self.name} exited with {self.process.returncode}; see {self.log}")
+        # the gevent process too: a broken one is respawned in a loop, eating a core
+        if "Evented Service" not in (self.log.read_text(errors="replace") if self.log.exists() else ""):
+            return False, f"its gevent process did not start; see {self.errors}"
         try:
             return requests.get(f"{self.url}/web/health", timeout=5).status_code == 200, "no answer yet"
         except requests.RequestException as error:
