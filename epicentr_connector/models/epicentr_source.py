@@ -502,15 +502,14 @@ class EpicentrSource(models.Model):
                 filters["updated_from"] = self.last_sync_at - SYNC_OVERLAP
             total = None if self.history_done else client.count_orders(created_from=self.history_start_at)
             resumed_from = self.last_sync_at
-            Order = self.env["sale.order"]
             for page in client.iter_orders(**filters):
                 self._import_listed(client, importer, page, stats)
+                # a history import runs over several calls: the progress counts what has arrived in all
+                arrived = total and self.env["sale.order"].search_count([("epicentr_source_id", "=", self.id)])
                 self.write({
                     "last_sync_at": max(parse_updated_at(item) for item in page),
                     "failed_orders": stats["failed"],
-                    # a history import runs over several calls: count what has arrived in all
-                    "sync_progress": self.env._(
-                        "%(seen)s of %(total)s orders", seen=min(Order.search_count([("epicentr_source_id", "=", self.id)]), total), total=total)
+                    "sync_progress": self.env._("%(seen)s of %(total)s orders", seen=min(arrived, total), total=total)
                     if total else False,
                 })
                 if commit:

@@ -489,6 +489,8 @@ class TestSyncCron(EpicentrCommon):
                 calls += 1
                 self.assertLessEqual(imported() - before, 5, "one new page a call at most")
                 if not self.source.history_done:
+                    self.assertEqual(self.source.sync_progress, f"{imported()} of {expected} orders",
+                                     "the progress counts the orders of every call so far")
                     self.assertLessEqual(self.source.next_sync_at, fields.Datetime.now(), "the source stays due")
                     self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
                                        triggers, "the call woke the next one")
