@@ -96,6 +96,12 @@ class TestPush(EpicentrCommon):
         return [(r.method, ("to/" if "/change-status/to/" in r.path else "") + r.path.rsplit("/", 1)[-1], r.json)
                 for r in self.sandbox.writes()]
 
+    def steps(self, with_status=False):
+        """The last path segment of every write Epicentr received (the status a change-status
+        call moved to), with the HTTP status it answered (0: the connection was dropped)."""
+        return [(r.path.rsplit("/", 1)[-1], r.status) if with_status else r.path.rsplit("/", 1)[-1]
+                for r in self.sandbox.writes()]
+
     def log(self):
         """(method, what) of every request: the card, allowed-statuses, the writes."""
         result = []
@@ -352,7 +358,7 @@ class TestPush(EpicentrCommon):
         order.action_confirm()
         self.sandbox.fault("503", count=1, path_contains="change-status/to/confirmed_by_merchant")
         self.send()
-        posts = [(r.path.rsplit("/", 1)[-1], r.status) for r in self.sandbox.writes()]
+        posts = self.steps(with_status=True)
         self.assertEqual(posts, [("confirmed_by_merchant", 503), ("confirmed_by_merchant", 202), ("confirmed", 202)])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertEqual(self.entries(order).state, "done")
@@ -385,7 +391,7 @@ class TestPush(EpicentrCommon):
         self.assertEqual(self.sandbox.requests, [])
         self.make_due(entry)
         self.send()
-        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()],
+        self.assertEqual(self.steps(),
                          ["confirmed_by_merchant", "confirmed"])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
@@ -427,7 +433,7 @@ class TestPush(EpicentrCommon):
             time.sleep(0.02)
         self.make_due(entry)
         self.send()
-        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()],
+        self.assertEqual(self.steps(),
                          ["confirmed_by_merchant", "confirmed"], "confirmed_by_merchant was posted twice")
         self.assertEqual(stored["statusCode"], "confirmed")
         self.assertEqual(entry.state, "done")
@@ -453,7 +459,7 @@ class TestPush(EpicentrCommon):
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "new")
         self.make_due(entry)
         self.send()
-        self.assertEqual([(r.path.rsplit("/", 1)[-1], r.status) for r in self.sandbox.writes()],
+        self.assertEqual(self.steps(with_status=True),
                          [("confirmed_by_merchant", 500), ("confirmed_by_merchant", 202), ("confirmed", 202)])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 3, "last_error": False}])
@@ -477,7 +483,7 @@ class TestPush(EpicentrCommon):
         self.make_due(entry)
         self.send()
         # the card, read again first, still says "new": the step is sent again, and lands once
-        self.assertEqual([(r.path.rsplit("/", 1)[-1], r.status) for r in self.sandbox.writes()],
+        self.assertEqual(self.steps(with_status=True),
                          [("confirmed_by_merchant", 0), ("confirmed_by_merchant", 202), ("confirmed", 202)])
         self.assertEqual(stored["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
@@ -497,7 +503,7 @@ class TestPush(EpicentrCommon):
         self.assertEqual(stored["statusCode"], "confirmed_by_merchant", "the write took effect")
         self.make_due(entry)
         self.send()
-        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()],
+        self.assertEqual(self.steps(),
                          ["confirmed_by_merchant", "confirmed"], "confirmed_by_merchant was posted twice")
         self.assertEqual(stored["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
@@ -518,7 +524,7 @@ class TestPush(EpicentrCommon):
         self.assertFalse(self.error_activities(order))
         self.make_due(entry)
         self.send()
-        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()], ["confirmed_by_merchant", "confirmed"])
+        self.assertEqual(self.steps(), ["confirmed_by_merchant", "confirmed"])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
 
@@ -529,7 +535,7 @@ class TestPush(EpicentrCommon):
         # the write took effect, its answer came back cut short: a write's answer is not read
         self.sandbox.fault("malformed", count=1, path_contains="to/confirmed_by_merchant")
         self.send()
-        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()], ["confirmed_by_merchant", "confirmed"])
+        self.assertEqual(self.steps(), ["confirmed_by_merchant", "confirmed"])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(self.entries(order), [{"state": "done", "attempts": 1}])
         self.sandbox.clear_requests()
@@ -549,7 +555,7 @@ class TestPush(EpicentrCommon):
         self.assertEqual(order.epicentr_sync_error, entry.last_error)
         self.make_due(entry)
         self.send()
-        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()], ["confirmed_by_merchant", "confirmed"])
+        self.assertEqual(self.steps(), ["confirmed_by_merchant", "confirmed"])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
 
@@ -573,7 +579,7 @@ class TestPush(EpicentrCommon):
         self.sandbox.clear_requests()
         order.action_epicentr_retry()
         self.send()
-        self.assertEqual([r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes()], ["confirmed"])
+        self.assertEqual(self.steps(), ["confirmed"])
         self.assertEqual(stored["statusCode"], "confirmed")
         self.assertEqual(entry.state, "done")
         self.assertEqual(order.epicentr_sync_state, "ok")
