@@ -6,6 +6,9 @@
     "category": "Sales",
     "license": "LGPL-3",
     "author": "epicentr_connector contributors",
+    "website": "https://github.com/epicentr-connector/epicentr_connector",
+    "maintainers": ["epicentr-connector"],
+    "development_status": "Beta",
     "depends": ["sale_management", "sale_stock", "stock_delivery", "mail", "sms"],
     "external_dependencies": {"python": ["requests", "phonenumbers"]},
     "data": [
@@ -30,6 +33,8 @@
             "epicentr_connector/static/tests/tours/**/*",
         ],
     },
+    "images": ["static/description/screenshot_orders.png"],
     "installable": True,
-    "application": False,
+    # A sales channel with its own menus and settings: listed under Apps' default "Apps" filter.
+    "application": True,
 }

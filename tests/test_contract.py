@@ -29,7 +29,7 @@ from epicentr_sandbox.app import SORT_FIELDS
 from epicentr_sandbox.generator import ORDER_REASON_CODES
 from epicentr_sandbox.store import CANCEL_REASONS, SHIPMENT_PROVIDERS, STATUS_TITLES
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared/epicentr/merchant_api_swagger.yaml"
+SPEC_PATH = Path(__file__).resolve().parent / "openapi" / "merchant_api_swagger.yaml"  # openapi/SOURCE.md
 TOKEN = "sandbox-token"
 
 # Routes newer than the spec, validated as the spec's version of the same call.

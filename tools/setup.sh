@@ -3,8 +3,9 @@
 # Idempotent: every step checks first and does only what is missing.
 #
 #   ODOO_SRC        an Odoo 18.0 source tree (the folder holding odoo-bin and addons/).
-#                   Unset: $EPICENTR_CACHE/odoo-18.0, downloaded from Odoo's official
-#                   18.0 source archive when it is not there yet.
+#                   Remembered in $EPICENTR_CACHE/odoo_src: later runs without it reuse it.
+#                   Unset and nothing remembered: $EPICENTR_CACHE/odoo-18.0, downloaded from
+#                   Odoo's official 18.0 source archive when it is not there yet.
 #   EPICENTR_CACHE  where the venv and the downloaded Odoo live (default ~/.cache/epicentr_connector);
 #                   never inside the repository.
 #
@@ -36,6 +37,10 @@ done
 
 # --- 2. Odoo 18.0 source, outside the repository ---
 valid_odoo() { [ -f "$1/odoo-bin" ] && [ -d "$1/addons/sale" ] && grep -q "version_info = (18, 0" "$1/odoo/release.py" 2>/dev/null; }
+remembered=$(cat "$CACHE/odoo_src" 2>/dev/null || true)
+if [ -z "${ODOO_SRC:-}" ] && [ -n "$remembered" ] && valid_odoo "$remembered"; then
+    ODOO_SRC=$remembered
+fi
 if [ -n "${ODOO_SRC:-}" ]; then
     valid_odoo "$ODOO_SRC" || die "ODOO_SRC=$ODOO_SRC is not an Odoo 18.0 source tree (expected odoo-bin, addons/sale and odoo/release.py with version 18.0 in it)."
 else
@@ -56,6 +61,7 @@ else
     fi
 fi
 ODOO_SRC=$(cd "$ODOO_SRC" && pwd)
+echo "$ODOO_SRC" > "$CACHE/odoo_src"
 
 # --- 3. Python virtual environment with Odoo's requirements and ours ---
 VENV=$CACHE/venv

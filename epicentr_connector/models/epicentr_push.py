@@ -12,20 +12,21 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
-from odoo.addons.epicentr_connector import const
-from odoo.addons.epicentr_connector.api import (
+from .. import const
+from ..api import (
     EpicentrAuthError,
     EpicentrError,
     EpicentrProtocolError,
     EpicentrRateLimited,
     EpicentrTransientError,
 )
-from odoo.addons.epicentr_connector.utils.tracking import expected_tracking_format, normalize_tracking
+from ..utils.runtime import running_tests
+from ..utils.tracking import expected_tracking_format, normalize_tracking
 
 _logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ class EpicentrPush(models.Model):
     _order = "id desc"
 
     source_id = fields.Many2one("epicentr.source", required=True, index=True, ondelete="cascade")
-    order_id = fields.Many2one("sale.order", string="Order", required=True, index=True, ondelete="cascade")
+    order_id = fields.Many2one("sale.order", required=True, index=True, ondelete="cascade")
     picking_id = fields.Many2one("stock.picking", string="Delivery", ondelete="set null")
     kind = fields.Selection(
         [("status", "Status"), ("tracking", "Tracking number"), ("tracking_delete", "Remove tracking number")],
@@ -150,7 +151,7 @@ class EpicentrPush(models.Model):
     def _cron_send(self):
         """Send the due entries, one order at a time (commit after each, except in tests)."""
         # tests run the cron inside their transaction, unless they give it cursors that commit
-        commit = self.env.context.get("epicentr_commit", not modules.module.current_test)
+        commit = self.env.context.get("epicentr_commit", not running_tests())
         now = fields.Datetime.now()
         due = self.search([("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)],
                           order="id")
@@ -183,7 +184,8 @@ class EpicentrPush(models.Model):
                     entries._tell_people()
                     order._epicentr_update_push_state()
             if commit:
-                self.env.cr.commit()
+                # the cron's own cursor: one order's outcome is kept even if a later order kills the run
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         later = self.search([("state", "=", "pending"), ("next_attempt_at", ">", now)], order="next_attempt_at", limit=1)
         if later:
             self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger(at=later.next_attempt_at)

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import requests
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from odoo.addons.epicentr_connector.api import (
+from .. import const
+from ..api import (
     EpicentrAuthError,
     EpicentrClient,
     EpicentrError,
@@ -23,8 +24,8 @@ from odoo.addons.epicentr_connector.api import (
     EpicentrValidationError,
     checked_base_url,
 )
-from odoo.addons.epicentr_connector import const
-from odoo.addons.epicentr_connector.utils.order_mapping import clean_text, complete_in_list, parse_datetime
+from ..utils.order_mapping import clean_text, complete_in_list, parse_datetime
+from ..utils.runtime import running_tests
 
 _logger = logging.getLogger(__name__)
 
@@ -144,11 +145,11 @@ class EpicentrSource(models.Model):
         help="The sales team of the imported orders.",
     )
     warehouse_id = fields.Many2one(
-        "stock.warehouse", string="Warehouse", check_company=True,
+        "stock.warehouse", check_company=True,
         help="The warehouse that ships the imported orders (default: the company's).",
     )
     pricelist_id = fields.Many2one(
-        "product.pricelist", string="Pricelist", check_company=True,
+        "product.pricelist", check_company=True,
         help="The pricelist, and so the currency, of the imported orders: choose one in UAH. "
         "Prices always come from Epicentr; the pricelist does not change them.",
     )
@@ -439,7 +440,7 @@ class EpicentrSource(models.Model):
         due = self.search([("active", "=", True), "|", ("next_sync_at", "=", False), ("next_sync_at", "<=", now)])
         due = due.filtered(lambda s: s.sudo().api_token and not s.token_revoked)
         # tests run the cron inside their transaction, unless they give it cursors that commit
-        commit = self.env.context.get("epicentr_commit", not modules.module.current_test)
+        commit = self.env.context.get("epicentr_commit", not running_tests())
         deadline = time.monotonic() + const.CRON_CALL_SECONDS
         more = False
         for done, source in enumerate(due):
@@ -466,7 +467,8 @@ class EpicentrSource(models.Model):
                 source.write({"last_error": self.env._("The sync failed: %(error)s", error=str(error)),
                               "next_sync_at": now + timedelta(minutes=source.sync_interval)})
             if commit:
-                self.env.cr.commit()
+                # the cron's own cursor: one source's sync is kept whatever happens to the next one
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         if more:
             self.env.ref("epicentr_connector.ir_cron_epicentr_sync_orders")._trigger()
 
@@ -513,7 +515,8 @@ class EpicentrSource(models.Model):
                     if total else False,
                 })
                 if commit:
-                    self.env.cr.commit()
+                    # cron only (commit=True): a killed run resumes from the last committed page
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
                     if not self._try_sync_lock():  # another worker took over between two pages
                         return {**stats, "busy": True}
                 # Past the deadline, stop once the cursor has moved: the next call starts a little

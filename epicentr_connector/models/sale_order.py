@@ -7,14 +7,14 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     epicentr_source_id = fields.Many2one(
-        "epicentr.source", string="Epicentr Source", index="btree_not_null", readonly=True,
+        "epicentr.source", index="btree_not_null", readonly=True,
         copy=False, ondelete="restrict",
     )
     epicentr_order_id = fields.Char(
         string="Epicentr Order ID", readonly=True, copy=False,
         help="Epicentr's UUID of the order (the last part of its address in the seller cabinet).",
     )
-    epicentr_number = fields.Char(string="Epicentr Number", index="btree_not_null", readonly=True, copy=False)
+    epicentr_number = fields.Char(index="btree_not_null", readonly=True, copy=False)
     # Epicentr's own code, as received: an unknown code is kept and shown, never rejected.
     epicentr_status = fields.Char(string="Epicentr Status Code", readonly=True, copy=False)
     epicentr_status_name = fields.Char(
@@ -29,7 +29,7 @@ class SaleOrder(models.Model):
         [("ok", "In sync"), ("pending", "Waiting to be sent"), ("error", "Sync error")],
         string="Epicentr Sync", readonly=True, copy=False,
     )
-    epicentr_sync_error = fields.Text(string="Epicentr Sync Error", readonly=True, copy=False)
+    epicentr_sync_error = fields.Text(readonly=True, copy=False)
     epicentr_created_at = fields.Datetime(string="Placed on Epicentr", readonly=True, copy=False)
     epicentr_updated_at = fields.Datetime(string="Changed on Epicentr", readonly=True, copy=False)
     epicentr_confirm_deadline = fields.Datetime(
@@ -37,7 +37,7 @@ class SaleOrder(models.Model):
         help="Epicentr cancels a new order that the seller does not confirm within 120 minutes, "
         "and may block the shop.",
     )
-    epicentr_subtotal = fields.Monetary(string="Epicentr Subtotal", readonly=True, copy=False)
+    epicentr_subtotal = fields.Monetary(readonly=True, copy=False)
     epicentr_carrier = fields.Selection(const.CARRIERS, string="Delivery Service", readonly=True, copy=False)
     epicentr_settlement = fields.Char(string="Settlement", readonly=True, copy=False)
     epicentr_office = fields.Char(string="Branch / Locker", readonly=True, copy=False)
@@ -52,7 +52,7 @@ class SaleOrder(models.Model):
         string="Do Not Call the Buyer", readonly=True, copy=False,
         help="The buyer asked on Epicentr not to be called about this order.",
     )
-    epicentr_cancel_reason = fields.Char(string="Epicentr Cancel Reason", readonly=True, copy=False)
+    epicentr_cancel_reason = fields.Char(readonly=True, copy=False)
     epicentr_buyer_hidden = fields.Boolean(
         string="Buyer Hidden by Epicentr", readonly=True, copy=False,
         help="Epicentr hides the buyer while the order is new: the customer is a placeholder "

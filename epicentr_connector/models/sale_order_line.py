@@ -5,7 +5,6 @@ class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     epicentr_product_code = fields.Char(
-        string="Epicentr Product Code",
         copy=False,
         readonly=True,
         help="The seller's product code Epicentr sent for this line (productExternalId, else "

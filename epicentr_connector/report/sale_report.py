@@ -8,7 +8,7 @@ class SaleReport(models.Model):
     # (order_reference), which a record rule cannot follow. This column carries the order's
     # source, so the Epicentr access rule can be applied to the report too
     # (security/sale_order_security.xml) and the report can be grouped by source.
-    epicentr_source_id = fields.Many2one("epicentr.source", string="Epicentr Source", readonly=True)
+    epicentr_source_id = fields.Many2one("epicentr.source", readonly=True)
 
     def _select_additional_fields(self):
         res = super()._select_additional_fields()

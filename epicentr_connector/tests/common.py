@@ -1,6 +1,6 @@
 from urllib.parse import urlsplit
 
-from epicentr_sandbox import Sandbox
+from .epicentr_sandbox import Sandbox
 
 from odoo.tests import TransactionCase
 from odoo.tests.common import BlockedRequest, _super_send

@@ -181,7 +181,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
                 self.assertLess(time.monotonic(), deadline, "the workers never waited for the lock")
                 time.sleep(0.02)
 
-    def read(self, func):
+    def read(self, func):  # pylint: disable=method-required-super  # a test helper, not the ORM's read
         """``func(env)`` in a fresh transaction: what is committed now."""
         with self.registry.cursor() as cr:
             return func(api.Environment(cr, SUPERUSER_ID, {}))

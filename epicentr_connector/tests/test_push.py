@@ -151,7 +151,7 @@ class TestPush(EpicentrCommon):
         self.assertEqual(action.get("res_model"), "epicentr.cancel.wizard",
                          "cancelling an Epicentr order must ask for Epicentr's reason")
         self.assertEqual(order.state, "sale", "nothing is cancelled before the reason is chosen")
-        Wizard = self.env["epicentr.cancel.wizard"].with_context(action["context"])
+        Wizard = self.env["epicentr.cancel.wizard"].with_context(**action["context"])
         # the reasons offered are Epicentr's own list for the seller (this one is not built in)
         offered = dict(Wizard.fields_get(["reason_key"])["reason_key"]["selection"])
         self.assertIn("order.cancel_reason.product_not_available_from_seller", offered)
@@ -330,7 +330,7 @@ class TestPush(EpicentrCommon):
         with self.assertRaises(ZeroDivisionError), self.env.cr.savepoint():
             order.action_confirm()
             self.assertTrue(self.entries(order), "the click recorded nothing: the test proves nothing")
-            1 / 0  # the user's transaction fails after the confirmation (any error does)
+            raise ZeroDivisionError  # the user's transaction fails after the confirmation (any error does)
         self.assertEqual(order.state, "draft")
         self.assertFalse(self.entries(order))
         self.assertFalse(Trigger.search([("cron_id", "=", self.push_cron.id)]) - triggers)

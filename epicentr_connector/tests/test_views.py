@@ -1,6 +1,5 @@
 import uuid
 
-from epicentr_sandbox.store import cancel_reasons
 from lxml import etree
 
 from odoo import Command
@@ -11,6 +10,7 @@ from odoo.tools.safe_eval import safe_eval
 from odoo.addons.epicentr_connector import const
 
 from .common import EpicentrCommon
+from .epicentr_sandbox.store import cancel_reasons
 
 EPICENTR_FORM_FIELDS = {
     "epicentr_source_id", "epicentr_number", "epicentr_url", "epicentr_status", "epicentr_status_name",
@@ -32,6 +32,18 @@ class TestViews(EpicentrCommon):
     @staticmethod
     def field_names(arch):
         return {node.get("name") for node in arch.iter("field")}
+
+    def test_found_in_apps_under_its_default_filter(self):
+        """Apps opens with its "Apps" filter on; typing "Epicentr" there finds the module."""
+        action = self.env.ref("base.open_module_tree")
+        self.assertTrue(safe_eval(action.context).get("search_default_app"))
+        search = self.arch("ir.module.module", "search")
+        apps_filter = safe_eval(search.xpath("//filter[@name='app']")[0].get("domain"))
+        typed = safe_eval(search.xpath("//field[@name='name']")[0].get("filter_domain"), {"self": "Epicentr"})
+        found = self.env["ir.module.module"].search(apps_filter + typed)
+        self.assertEqual(found.mapped("name"), ["epicentr_connector"])
+        self.assertTrue(found.icon_image, "no icon on the Apps card")
+        self.assertIn("Epicentr", found.summary)
 
     def test_sale_order_views(self):
         form = self.arch("sale.order", "form")
@@ -303,7 +315,7 @@ class TestViews(EpicentrCommon):
         self.assertEqual((action["type"], action["res_model"], action["target"]),
                          ("ir.actions.act_window", "epicentr.cancel.wizard", "new"))
         self.assertEqual(order.state, "sale", "the wizard cancels, not the click that opens it")
-        Wizard = self.env[action["res_model"]].with_context(action["context"])
+        Wizard = self.env[action["res_model"]].with_context(**action["context"])
         arch = etree.fromstring(Wizard.get_views([(False, "form")])["views"]["form"]["arch"])
         self.assertLessEqual({"order_ids", "reason_key", "comment"}, self.field_names(arch))
         self.assertTrue(arch.xpath("//div[contains(@class, 'alert-warning')][@invisible='not past_new']"))

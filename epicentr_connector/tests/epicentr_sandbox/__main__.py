@@ -1,5 +1,6 @@
 """python -m epicentr_sandbox --port 8070 --orders 300 --seed 1 --token T [--days 75] [--live]"""
 import argparse
+import contextlib
 import time
 
 from . import Sandbox
@@ -22,16 +23,16 @@ def main(argv=None):
 
     sandbox = Sandbox(orders=args.orders, seed=args.seed, token=args.token, days=args.days,
                       port=args.port, log_requests=not args.quiet).start()
+    # pylint: disable-next=print-used  # a command-line tool: this line is for the person who started it
     print(f"Epicentr sandbox: {sandbox.url} ({len(sandbox.store.orders)} orders"
           f"{', live' if args.live else ''}); Ctrl-C stops it", flush=True)
     try:
-        while True:
-            time.sleep(LIVE_INTERVAL if args.live else 3600)
-            if args.live:
-                sandbox.store.add_order()
-                sandbox.store.advance_random_order()
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: the way to stop it
+            while True:
+                time.sleep(LIVE_INTERVAL if args.live else 3600)
+                if args.live:
+                    sandbox.store.add_order()
+                    sandbox.store.advance_random_order()
     finally:
         sandbox.stop()
 

@@ -4,9 +4,13 @@
     with Sandbox(orders=50, seed=42) as sb:
         requests.get(sb.url + "/v4/oms/orders", headers={"Authorization": "Bearer sandbox-token"})
 
-Follows ../shared/epicentr/merchant_api_swagger.yaml and API-NOTES.md: cursor pages, bracket
-filters, the status machine, buyer data hidden while `new`, TTN only while `confirmed`,
-cancel reasons, `{message, code}` errors and switchable faults. See DESIGN.md §4.
+Follows Epicentr's published OpenAPI description (kept at tests/openapi/ in the project's
+repository, which checks this server against it) and the platform rules the seller cabinet
+enforces: cursor pages, bracket filters, the status machine, buyer data hidden while `new`,
+TTN only while `confirmed`, cancel reasons, `{message, code}` errors and switchable faults.
+
+It ships inside the addon (tests/epicentr_sandbox) so that the addon's own tests run from
+the addon folder alone; it imports nothing from Odoo but werkzeug.
 """
 import threading
 from datetime import datetime, timezone

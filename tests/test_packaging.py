@@ -1,0 +1,209 @@
+"""The addon as an Odoo admin gets it from pip: the wheel `make dist` builds, installed off the
+repository, and the module's life cycle on a database that holds its data.
+
+- the wheel (OCA's whool): its name, its requirements, and every file the addon tracks in git;
+- installed with pip into a folder of its own (`pip install --target`), with the repository's copy
+  off the addons path and off PYTHONPATH, then the module installed from it in a fresh database;
+- on that database, with orders imported from a sandbox, an outbox entry and sync history:
+  `-u epicentr_connector` keeps all of it; uninstalling leaves Sales working (the orders remain,
+  the sale and stock views and the order form's data load); installing again works and syncs.
+
+Each Odoo step is an `odoo-bin` process (the Odoo steps run in `odoo-bin shell` scripts that print
+one JSON line), on a database copied from a template that has only the addon's dependencies.
+It needs ODOO_SRC and VENV (env.sh), as tools/test.sh provides them.
+"""
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from epicentr_sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+ADDON = "epicentr_connector"
+DB = "epicentr_packaging"
+TEMPLATE = "epicentr_packaging_deps"  # the addon's dependencies only, kept between runs
+DEPENDENCIES = "sale_management,sale_stock,stock_delivery,mail,sms"
+TOKEN = "packaging-token"
+MARK = "PACKAGING-RESULT "
+
+
+@pytest.fixture(scope="module")
+def odoo_src():
+    src = os.environ.get("ODOO_SRC", "")
+    if not Path(src, "odoo-bin").is_file():
+        pytest.fail("the packaging test needs ODOO_SRC (run `make setup`, then source ~/.cache/epicentr_connector/env.sh)")
+    return src
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    dist = tmp_path_factory.mktemp("dist")
+    subprocess.run(["make", "-s", "dist", f"DIST_DIR={dist}"], cwd=ROOT, check=True, capture_output=True)
+    wheels = list(dist.glob("*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory):
+    """The wheel installed by pip into a site folder of its own (its requirements are the venv's)."""
+    site = tmp_path_factory.mktemp("site")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True)
+    assert (site / "odoo" / "addons" / ADDON / "__manifest__.py").is_file()
+    return site
+
+
+def test_wheel_name_and_requirements(wheel):
+    assert wheel.name.startswith("odoo_addon_epicentr_connector-18.0.") and wheel.name.endswith("-py3-none-any.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    requires = {line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Requires-Dist:")}
+    assert {"odoo>=18.0a,<18.1dev", "requests", "phonenumbers"} <= requires, requires
+    # and nothing that would pull another series or an addon from elsewhere
+    assert all(r.startswith("odoo") and "18.0" in r or r in ("requests", "phonenumbers") for r in requires), requires
+
+
+def test_wheel_carries_every_file_of_the_addon(wheel):
+    tracked = subprocess.run(["git", "ls-files", ADDON], cwd=ROOT, check=True, capture_output=True,
+                             text=True).stdout.split()
+    with zipfile.ZipFile(wheel) as archive:
+        packed = {name.removeprefix("odoo/addons/") for name in archive.namelist()}
+    expected = {path for path in tracked if not path.endswith("pyproject.toml")}
+    assert expected - packed == set(), "missing from the wheel"
+    manifest = eval((ROOT / ADDON / "__manifest__.py").read_text(encoding="utf-8"))  # noqa: S307 - our file
+    for path in manifest["data"] + manifest["images"] + ["static/description/icon.png", "i18n/uk.po", "i18n/ru.po"]:
+        assert f"{ADDON}/{path}" in packed, path
+    assert any(name.startswith(f"{ADDON}/static/tests/tours/") for name in packed)
+
+
+# -- the module's life cycle, installed from the wheel ------------------------------------------------
+
+def odoo(odoo_src, site, *args, script=None):
+    """Run odoo-bin on DB with only Odoo's addons on the addons path and the wheel's site folder on
+    PYTHONPATH (never this repository); with ``script``, run it in `odoo-bin shell` and return the
+    JSON it printed after MARK."""
+    env = {**os.environ, "PYTHONPATH": f"{odoo_src}:{site}" if site else odoo_src}
+    command = [sys.executable, f"{odoo_src}/odoo-bin", *(["shell"] if script else []), "-d", DB,
+               f"--addons-path={odoo_src}/addons,{odoo_src}/odoo/addons", "--db_host=", "--log-level=warn",
+               "--max-cron-threads=0", "--no-http" if script else "--stop-after-init", *args]
+    script = script and script.replace("__MARK__", MARK)
+    result = subprocess.run(command, input=script, env=env, cwd=site or "/", capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    if script:
+        lines = [line for line in result.stdout.splitlines() if line.startswith(MARK)]
+        assert lines, f"the script printed no result:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+        return json.loads(lines[-1][len(MARK):])
+    return None
+
+
+def fresh_database(odoo_src):
+    """DB = a copy of TEMPLATE, which is made once (the dependencies install in about a minute)."""
+    exists = subprocess.run(["psql", "-d", TEMPLATE, "-tAc", "SELECT 1 FROM ir_module_module WHERE name='sale_stock' "
+                             "AND state='installed'"], capture_output=True, text=True).stdout.strip() == "1"
+    if not exists:
+        subprocess.run(["dropdb", "--if-exists", DB], check=True)
+        subprocess.run(["dropdb", "--if-exists", TEMPLATE], check=True)
+        odoo(odoo_src, None, "-i", DEPENDENCIES, "--without-demo=all")
+        subprocess.run(["psql", "-d", "postgres", "-c", f'ALTER DATABASE "{DB}" RENAME TO "{TEMPLATE}"'], check=True)
+    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
+    subprocess.run(["createdb", "-T", TEMPLATE, DB], check=True)
+
+
+COUNT = """
+import json
+MARK = "__MARK__"
+Order = env["sale.order"]
+def counted():
+    epicentr = env["ir.module.module"].search([("name", "=", "epicentr_connector")]).state == "installed"
+    result = {"module": env["ir.module.module"].search([("name", "=", "epicentr_connector")]).state,
+              "orders": Order.search_count([]), "lines": env["sale.order.line"].search_count([])}
+    if epicentr:
+        imported = Order.search([("epicentr_source_id", "!=", False)])
+        result.update(
+            imported=len(imported),
+            numbers=sorted(imported.mapped("epicentr_number")),
+            statuses=sorted(set(imported.mapped("epicentr_status"))),
+            outbox=env["epicentr.push"].search_count([]),
+            sync_logs=env["epicentr.sync.log"].search_count([]),
+            sources=env["epicentr.source"].search_count([]),
+            token_kept=all(env["epicentr.source"].search([]).mapped("api_token")),
+            rules=env["epicentr.status.rule"].search_count([]),
+        )
+    return result
+"""
+
+POPULATE = COUNT + """
+source = env["epicentr.source"].create({"name": "Packaging shop", "base_url": "__URL__", "api_token": "__TOKEN__"})
+for _ in range(20):
+    if not source._sync_orders(commit=True).get("more"):
+        break
+quotation = env["sale.order"].search([("epicentr_source_id", "=", source.id), ("epicentr_order_id", "=", "__FRESH__")])
+quotation.action_confirm()  # the default rule records a confirmation in the outbox
+env.cr.commit()
+print(MARK + json.dumps(counted()))
+"""
+
+UNINSTALL = """
+MARK = "__MARK__"
+env["ir.module.module"].search([("name", "=", "epicentr_connector")]).button_immediate_uninstall()
+env.cr.commit()
+print(MARK + "{}")
+"""
+
+SALES_AFTER_UNINSTALL = COUNT + """
+Order = env["sale.order"]
+# the sale and stock views an admin and a salesperson open, and the data they load
+for model, kinds in (("sale.order", ("list", "form", "kanban", "search")), ("stock.picking", ("list", "form")),
+                     ("sale.order.line", ("list",)), ("sale.report", ("pivot", "graph"))):
+    env[model].get_views([(False, kind) for kind in kinds])
+orders = Order.search([])
+orders.web_read({name: {} for name in ("name", "partner_id", "state", "amount_total", "order_line")})
+env["stock.picking"].search([]).read(["name", "state", "carrier_tracking_ref"])
+env["sale.report"].read_group([], ["price_total:sum"], ["team_id"])
+# and a new order still goes through, with its delivery
+product = env["product.product"].create({"name": "After uninstall", "is_storable": True, "list_price": 5})
+order = Order.create({"partner_id": orders[:1].partner_id.id,
+                       "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})]})
+order.action_confirm()
+assert order.picking_ids, "no delivery"
+env.cr.commit()
+result = counted()
+env.cr.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'epicentr%'")
+result["epicentr_tables"] = [name for (name,) in env.cr.fetchall()]
+print(MARK + json.dumps(result))
+"""
+
+
+def test_install_upgrade_uninstall_reinstall_from_the_wheel(odoo_src, installed):
+    with Sandbox(orders=12, seed=5, token=TOKEN) as sandbox:
+        fresh = sandbox.store.add_order()  # still "new" on Epicentr: its confirmation goes to the outbox
+        fresh_database(odoo_src)
+        odoo(odoo_src, installed, "-i", ADDON, "--without-demo=all")
+        populate = POPULATE.replace("__URL__", sandbox.url).replace("__TOKEN__", TOKEN).replace("__FRESH__", fresh["id"])
+        before = odoo(odoo_src, installed, script=populate)
+        assert before["module"] == "installed"
+        assert before["imported"] > 5 and before["outbox"] >= 1 and before["sync_logs"] >= 1, before
+        assert before["token_kept"] and before["rules"] >= 1, before
+        assert not sandbox.writes(), "nothing may be sent to Epicentr here (no cron runs)"
+
+        odoo(odoo_src, installed, "-u", ADDON)
+        after_upgrade = odoo(odoo_src, installed, script=COUNT + "\nprint(MARK + json.dumps(counted()))\n")
+        assert after_upgrade == before
+
+        odoo(odoo_src, installed, script=UNINSTALL)
+        uninstalled = odoo(odoo_src, installed, script=SALES_AFTER_UNINSTALL)
+        assert uninstalled["module"] == "uninstalled"
+        assert uninstalled["orders"] == before["orders"] + 1, "the imported orders remain, and a new one was made"
+        assert uninstalled["epicentr_tables"] == [], "the addon's own tables go with it"
+
+        odoo(odoo_src, installed, "-i", ADDON)
+        again = odoo(odoo_src, installed, script=populate.replace("quotation.action_confirm()", ""))
+        assert again["module"] == "installed" and again["imported"] == before["imported"], again
+    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=False)
