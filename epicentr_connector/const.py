@@ -96,3 +96,6 @@ FALLBACK_CANCEL_REASONS = [
 # --limit-time-real (120 s by default) or --limit-time-cpu (60 s). A long history import or a big
 # outbox is so done in passes of about this many seconds, each resuming from the last commit.
 CRON_CALL_SECONDS = 20
+# A call past its budget still finishes a page whose cursor did not move (many orders changed in
+# one second); past this many seconds more it stops all the same, before Odoo's time limits.
+CRON_CALL_OVERRUN_SECONDS = 60

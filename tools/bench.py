@@ -149,7 +149,8 @@ def main():
             source = env["epicentr.source"].create({"name": "Bench", "base_url": base, "api_token": TOKEN})
             cr.commit()
             if args.page_size:
-                source = source.with_context(epicentr_page_size=args.page_size)
+                from odoo.addons.epicentr_connector.utils.switches import ServerOnly
+                source = source.with_context(epicentr_page_size=ServerOnly(args.page_size))
 
             # (b) history import
             http("DELETE", f"{base}/__sandbox__/requests")

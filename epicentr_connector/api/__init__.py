@@ -1,6 +1,6 @@
 """The Epicentr Merchant API client: plain Python, no Odoo import (see client.py)."""
 
-from .client import EpicentrClient, checked_base_url
+from .client import EpicentrClient, checked_base_url, is_order_id
 from .exceptions import (
     EpicentrAuthError,
     EpicentrError,
@@ -21,4 +21,5 @@ __all__ = [
     "EpicentrTransientError",
     "EpicentrValidationError",
     "checked_base_url",
+    "is_order_id",
 ]

@@ -22,6 +22,7 @@ A client is not thread-safe (neither is ``requests.Session``): use one per sync.
 import email.utils
 import ipaddress
 import logging
+import math
 import re
 import time
 from datetime import datetime, timezone
@@ -49,6 +50,12 @@ RETRY_READ_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_WRITE_STATUSES = frozenset({429, 502, 503})
 
 COMMENTS_PAGE_SIZE = 100
+# Bounds against a broken or hostile server: the largest answer read (a list page of 50 orders
+# is ~0.2 MB), the longest Retry-After believed, and how long one answer may take to arrive
+# in all (the read timeout bounds only the wait for each next chunk).
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+MAX_RETRY_AFTER = 24 * 3600
+MAX_ANSWER_SECONDS = 120
 
 # Values put into a path must be plain segments, so no input can steer the URL elsewhere.
 _PATH_VALUE_PATTERNS = {
@@ -175,8 +182,15 @@ class EpicentrClient:
         page = self._call("GET", endpoints.ORDER_LIST, params=params, expect="items")
         # The version chosen for the first page serves the whole walk: cursors are per version.
         path = self._path(endpoints.ORDER_LIST)
-        seen_cursors = set()
+        seen_cursors, seen_ids = set(), set()
         while True:
+            ids = {item.get("id") for item in page["items"] if isinstance(item.get("id"), str)}
+            if seen_cursors and ids <= seen_ids:
+                # fresh cursors that bring nothing new would page on forever
+                raise EpicentrProtocolError(
+                    "the next page lists only orders already listed", method="GET", path=path
+                )
+            seen_ids |= ids
             if page["items"]:
                 yield page["items"]
             cursor = page.get("next")
@@ -373,7 +387,9 @@ class EpicentrClient:
                 auth=self._auth,
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,  # read by _read_body, within MAX_ANSWER_BYTES
             )
+            _read_body(response, started, method, path)
         except requests.RequestException as exc:
             _logger.debug(
                 "Epicentr %s %s -> %s after %.0f ms",
@@ -469,6 +485,11 @@ def checked_base_url(base_url):
     return base_url.strip().rstrip("/")
 
 
+def is_order_id(value):
+    """Whether ``value`` is an Epicentr order id (a UUID), the only kind put into a path."""
+    return isinstance(value, str) and bool(_PATH_VALUE_PATTERNS["order_id"].fullmatch(value))
+
+
 def _is_loopback(host):
     if host == "localhost":
         return True
@@ -517,8 +538,30 @@ def _has_shape(data, expect):
     return True
 
 
+def _read_body(response, started, method, path):
+    """Read the answer into ``response.content``, refusing one over MAX_ANSWER_BYTES or one
+    that trickles in for longer than MAX_ANSWER_SECONDS."""
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise EpicentrProtocolError(f"the answer is larger than {MAX_ANSWER_BYTES} bytes",
+                                            status=response.status_code, method=method, path=path)
+            if time.monotonic() - started > MAX_ANSWER_SECONDS:
+                raise EpicentrTransientError(f"the answer took longer than {MAX_ANSWER_SECONDS} s",
+                                             method=method, path=path)
+            chunks.append(chunk)
+    finally:
+        response.close()
+    # what requests itself does once it has read a body: .content and .json() use it
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+
+
 def _retry_after_seconds(value):
-    """Retry-After in seconds (it is either a number of seconds or an HTTP date), or None."""
+    """Retry-After in seconds (it is either a number of seconds or an HTTP date), or None;
+    never more than MAX_RETRY_AFTER."""
     if not value:
         return None
     try:
@@ -531,7 +574,9 @@ def _retry_after_seconds(value):
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         seconds = (when - datetime.now(timezone.utc)).total_seconds()
-    return max(0.0, seconds)
+    if math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def _request_was_sent(exc):

@@ -10,17 +10,19 @@ from odoo.exceptions import UserError, ValidationError
 
 from .. import const
 from ..utils.order_mapping import OrderDataError, clean_text, map_order
+from ..utils.switches import ServerOnly
 
 _logger = logging.getLogger(__name__)
 
 # Keeps the mail machinery quiet while importing: no tracking values, no "created" notes,
-# no followers notified. Also tells the push hooks (next issue) this is Epicentr speaking.
+# no followers notified. Also tells the push hooks this is Epicentr speaking (a server-only
+# switch: an RPC caller cannot silence the outbox for a write of its own).
 IMPORT_CONTEXT = {
     "tracking_disable": True,
     "mail_create_nolog": True,
     "mail_notrack": True,
     "mail_create_nosubscribe": True,
-    "epicentr_importing": True,
+    "epicentr_importing": ServerOnly(),
 }
 # What a failing order may raise and still leave the rest of its page importable.
 ORDER_ERRORS = (OrderDataError, UserError, ValidationError, ValueError, KeyError, TypeError)
@@ -92,12 +94,18 @@ class EpicentrOrderImport(models.AbstractModel):
         Buyers are matched by E.164 phone (Odoo's sanitized phone), then e-mail; the rest are
         created in one go. An alternate recipient becomes a delivery contact of the buyer.
         """
+        # active_test off so that archived users count as users; archived contacts are left out below
         Partner = self.env["res.partner"].with_context(active_test=False)
         shown = [m for m in mapped if m["buyer"]]
         phones = {m["buyer"]["phone"] for m in shown if m["buyer"]["phone_valid"]}
         emails = {m["buyer"]["email"] for m in shown if m["buyer"]["email"]}
         by_phone, by_email = {}, {}
-        company = [("company_id", "in", [False, source.company_id.id])]
+        # Only contacts the import may attach an order (and its follower rights) to: active, of
+        # the source's company or shared, customers rather than users' own partners (portal
+        # users, employees); the phone first, an unverified e-mail only after it.
+        company = [("company_id", "in", [False, source.company_id.id]), ("active", "=", True), ("user_ids", "=", False)]
+        if "employee_ids" in Partner._fields:  # hr installed: an employee's private contact is not a buyer
+            company.append(("employee_ids", "=", False))
         if phones:
             for partner in Partner.search(company + [("phone_sanitized", "in", list(phones)), ("type", "=", "contact")], order="id"):
                 by_phone.setdefault(partner.phone_sanitized, partner)
@@ -239,6 +247,7 @@ class EpicentrOrderImport(models.AbstractModel):
                 **m["header"],
                 "epicentr_source_id": source.id,
                 "epicentr_buyer_hidden": m["uuid"] not in partners,
+                "epicentr_buyer_placeholder_id": placeholder_of[m["uuid"]].id if m["uuid"] in placeholder_of else False,
                 "epicentr_sync_state": "ok",
                 "company_id": company.id,
                 "partner_id": customer.id,
@@ -317,11 +326,18 @@ class EpicentrOrderImport(models.AbstractModel):
 
     @api.model
     def _reveal_buyer(self, order, customer, shipping):
-        placeholder = order.partner_id
-        order.write({"partner_id": customer.id, "partner_invoice_id": customer.id,
-                     "partner_shipping_id": shipping.id, "epicentr_buyer_hidden": False,
-                     # a new partner recomputes the salesperson: keep the one round-robin gave
-                     "user_id": order.user_id.id, "team_id": order.team_id.id})
+        """The buyer Epicentr now shows replaces the placeholder, which goes; a customer that a
+        salesperson set on the quotation meanwhile is theirs to keep, and is never removed."""
+        placeholder = order.epicentr_buyer_placeholder_id
+        values = {"epicentr_buyer_hidden": False, "epicentr_buyer_placeholder_id": False}
+        if order.partner_id == placeholder:
+            values.update({"partner_id": customer.id, "partner_invoice_id": customer.id,
+                           "partner_shipping_id": shipping.id,
+                           # a new partner recomputes the salesperson: keep the one round-robin gave
+                           "user_id": order.user_id.id, "team_id": order.team_id.id})
+        order.write(values)
+        if not placeholder:
+            return
         self.env.flush_all()  # a concurrent update of the order must reach the caller, not the except below
         try:
             with self.env.cr.savepoint():

@@ -25,7 +25,9 @@ from ..api import (
     EpicentrRateLimited,
     EpicentrTransientError,
 )
+from ..utils.html_text import text_html
 from ..utils.runtime import running_tests
+from ..utils.switches import switch
 from ..utils.tracking import expected_tracking_format, normalize_tracking
 
 _logger = logging.getLogger(__name__)
@@ -93,12 +95,11 @@ class EpicentrPush(models.Model):
                 entries.append(self._tracking_values(order, picking_done, number, event))
             rule = source.rule_ids.filtered(lambda r, e=event: r.odoo_event == e)[:1]
             if rule and (number or not rule.require_tracking):
-                cancel = self.env.context.get("epicentr_cancel") or {}
+                # a cancellation's reason is added by sale.order._epicentr_cancel()
                 entries.append({
                     "source_id": source.id, "order_id": order.id, "kind": "status", "event": event,
                     "target_status": rule.epicentr_status, "picking_id": picking_done.id or False,
                     "tracking_number": number or False,
-                    "cancel_reason_key": cancel.get("reason_key"), "cancel_comment": cancel.get("comment"),
                 })
         return self._enqueue(entries)
 
@@ -151,7 +152,7 @@ class EpicentrPush(models.Model):
     def _cron_send(self):
         """Send the due entries, one order at a time (commit after each, except in tests)."""
         # tests run the cron inside their transaction, unless they give it cursors that commit
-        commit = self.env.context.get("epicentr_commit", not running_tests())
+        commit = switch(self.env, "epicentr_commit", not running_tests())
         now = fields.Datetime.now()
         due = self.search([("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)],
                           order="id")
@@ -363,9 +364,15 @@ class EpicentrPush(models.Model):
             if not order.activity_ids.filtered(lambda a: a.activity_type_id == activity_type):
                 order.activity_schedule(
                     "epicentr_connector.mail_activity_epicentr_push_error",
-                    user_id=order.user_id.id or self.env.ref("base.user_admin").id, note=entry.last_error)
+                    user_id=order.user_id.id or self.env.ref("base.user_admin").id, note=text_html(entry.last_error))
 
     def action_retry(self):
+        """The outbox list's Retry: for those who may change the entries' orders."""
+        self.check_access("read")
+        self.order_id.check_access("write")  # before the sudo: the outbox acts on the live cabinet
+        self.sudo()._retry()
+
+    def _retry(self):
         self.filtered(lambda e: e.state == "failed").write(
             {"state": "pending", "attempts": 0, "next_attempt_at": False})
         self.order_id._epicentr_update_push_state()

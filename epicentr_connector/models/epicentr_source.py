@@ -23,13 +23,19 @@ from ..api import (
     EpicentrTransientError,
     EpicentrValidationError,
     checked_base_url,
+    is_order_id,
 )
 from ..utils.order_mapping import clean_text, complete_in_list, parse_datetime
 from ..utils.runtime import running_tests
+from ..utils.html_text import text_html
+from ..utils.switches import switch
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://merchant-api.epicentrm.com.ua"
+# The addresses anyone who configures sources may choose; any other needs a Settings administrator
+# (who may read the token anyway), since the token is sent to whatever address is set.
+EPICENTR_BASE_URLS = (DEFAULT_BASE_URL,)
 # Orders per list page (one batch, one commit). Epicentr documents no maximum (default 25); 50 is
 # what a live-verified client asks for (API-NOTES §2.1). In `make bench`, pages of 100 saved only
 # ~1% CPU and 0.6 SQL queries per order: not worth an untried limit on the live API.
@@ -74,6 +80,7 @@ class EpicentrSource(models.Model):
         string="API Address",
         required=True,
         default=DEFAULT_BASE_URL,
+        tracking=True,
         help="Address of the Epicentr Merchant API. Keep the default "
         "unless Epicentr support tells you otherwise.",
     )
@@ -221,23 +228,45 @@ class EpicentrSource(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._clean_connection_vals(vals) for vals in vals_list]
+        for vals in vals_list:
+            self._check_connection_rights(vals)
         rules = [fields.Command.create(v) for v in self.env["epicentr.status.rule"]._default_rule_values()]
         # the form sends rule_ids=[] for a new source: that still means "the default rules"
-        vals_list = [{**vals, "rule_ids": vals.get("rule_ids") or rules}
-                     for vals in map(self._clean_connection_vals, vals_list)]
+        vals_list = [{**vals, "rule_ids": vals.get("rule_ids") or rules} for vals in vals_list]
         sources = super().create(vals_list)
         sources.filtered("active")._schedule_sync()
         return sources
 
     def write(self, vals):
         vals = self._clean_connection_vals(vals)
+        self._check_connection_rights(vals)
+        # the token goes wherever the address points: whoever may not read it takes it along nowhere
+        moved = self.filtered(lambda s: "base_url" in vals and s.base_url != vals["base_url"])
+        drop_token = moved and not self._may_handle_token()
         if {"api_token", "base_url"} & vals.keys() and "connection_state" not in vals:
             # New credentials: the previous test result says nothing about them.
             vals.update(connection_state="untested", connected_as=False, last_error=False)
         result = super().write(vals)
+        if drop_token:
+            super(EpicentrSource, moved.sudo()).write({"api_token": False})
         if {"api_token", "active"} & vals.keys():
             self.filtered("active")._schedule_sync()
         return result
+
+    def _may_handle_token(self):
+        """Whether the user may see and set tokens, and so choose where one is sent."""
+        return self.env.su or self.env.user.has_group("base.group_system")
+
+    def _check_connection_rights(self, vals):
+        if self._may_handle_token():
+            return
+        if vals.get("api_token"):
+            raise AccessError(self.env._("Only Settings administrators can set the API token of an Epicentr source."))
+        if vals.get("base_url") and vals["base_url"] not in EPICENTR_BASE_URLS:
+            raise AccessError(self.env._(
+                "Only Settings administrators can point a source at an address other than Epicentr's (%(url)s).",
+                url=DEFAULT_BASE_URL))
 
     @api.model
     def _clean_connection_vals(self, vals):
@@ -262,6 +291,7 @@ class EpicentrSource(models.Model):
             raise AccessError(self.env._(
                 "Only users with the “Epicentr: manager” right can test the connection."
             ))
+        self.check_access("write")
         try:
             # One quick retry only: a person is waiting for the answer.
             user = self._get_client(retries=1).get_user()
@@ -295,8 +325,8 @@ class EpicentrSource(models.Model):
                 name=self.name,
             ))
         lang = "ru" if (self.env.lang or "").startswith("ru") else "uk"
-        # "epicentr_client_options" in the context tunes the client (tests: a fast back-off)
-        options = {**self.env.context.get("epicentr_client_options", {}), **options}
+        # the "epicentr_client_options" switch tunes the client (tests: a fast back-off)
+        options = {**switch(self.env, "epicentr_client_options", {}), **options}
         return EpicentrClient(self.base_url, token, accept_language=lang, **options)
 
     def _connection_error_message(self, exc):
@@ -432,6 +462,7 @@ class EpicentrSource(models.Model):
     def _check_manager(self):
         if not self.env.user.has_group("epicentr_connector.group_epicentr_manager"):
             raise AccessError(self.env._("Only users with the “Epicentr: manager” right can do this."))
+        self.check_access("write")
 
     @api.model
     def _cron_sync_orders(self):
@@ -440,7 +471,7 @@ class EpicentrSource(models.Model):
         due = self.search([("active", "=", True), "|", ("next_sync_at", "=", False), ("next_sync_at", "<=", now)])
         due = due.filtered(lambda s: s.sudo().api_token and not s.token_revoked)
         # tests run the cron inside their transaction, unless they give it cursors that commit
-        commit = self.env.context.get("epicentr_commit", not running_tests())
+        commit = switch(self.env, "epicentr_commit", not running_tests())
         deadline = time.monotonic() + const.CRON_CALL_SECONDS
         more = False
         for done, source in enumerate(due):
@@ -497,19 +528,27 @@ class EpicentrSource(models.Model):
         stats = {"created": 0, "updated": 0, "failed": dict(self.failed_orders or {}), "more": False}
         error = None
         try:
-            self._retry_failed_orders(client, importer, stats)
+            if self._retry_failed_orders(client, importer, stats, deadline) and commit:
+                # the retried orders stay imported, whatever happens to the pages
+                self.write({"failed_orders": stats["failed"]})
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+                if not self._try_sync_lock():  # the commit freed the lock; another worker took it
+                    return {**stats, "busy": True}
             filters = {"created_from": self.history_start_at, "sort": ("updatedAt",),
-                       "limit": self.env.context.get("epicentr_page_size") or PAGE_SIZE}
+                       "limit": switch(self.env, "epicentr_page_size") or PAGE_SIZE}
             if self.last_sync_at:
                 filters["updated_from"] = self.last_sync_at - SYNC_OVERLAP
             total = None if self.history_done else client.count_orders(created_from=self.history_start_at)
             resumed_from = self.last_sync_at
             for page in client.iter_orders(**filters):
+                page = self._listed_orders(page, stats)
                 self._import_listed(client, importer, page, stats)
                 # a history import runs over several calls: the progress counts what has arrived in all
                 arrived = total and self.env["sale.order"].search_count([("epicentr_source_id", "=", self.id)])
                 self.write({
-                    "last_sync_at": max(parse_updated_at(item) for item in page),
+                    # never back, and never past now: a change time in the future would skip every later order
+                    "last_sync_at": min(max([self.last_sync_at or self.history_start_at, *map(parse_updated_at, page)]),
+                                        fields.Datetime.now()),
                     "failed_orders": stats["failed"],
                     "sync_progress": self.env._("%(seen)s of %(total)s orders", seen=min(arrived, total), total=total)
                     if total else False,
@@ -521,7 +560,10 @@ class EpicentrSource(models.Model):
                         return {**stats, "busy": True}
                 # Past the deadline, stop once the cursor has moved: the next call starts a little
                 # before it (the overlap), and must not land where this one started again.
-                if deadline and time.monotonic() > deadline and (not resumed_from or self.last_sync_at > resumed_from):
+                # Far past it, stop anyway: a list whose cursor never moves must not hold the worker.
+                overdue = deadline and time.monotonic() > deadline
+                if overdue and (not resumed_from or self.last_sync_at > resumed_from
+                                or time.monotonic() > deadline + const.CRON_CALL_OVERRUN_SECONDS):
                     stats["more"] = True
                     break
         except EpicentrError as exc:
@@ -554,8 +596,34 @@ class EpicentrSource(models.Model):
                 stats["failed"][clean_text(item.get("id"))] = [clean_text(item.get("number")), clean_text(exc)]
         self._count(stats, importer._import_page(self, cards, fingerprints))
 
-    def _retry_failed_orders(self, client, importer, stats):
-        for uuid, (number, _reason) in list(stats["failed"].items()):
+    @staticmethod
+    def _listed_orders(page, stats):
+        """The entries of a list page the import can use: an id that is not an Epicentr order id,
+        or no readable change time, is reported once and left out (it would jam every later sync)."""
+        usable = []
+        for item in page:
+            try:
+                if not is_order_id(item.get("id")):
+                    raise ValueError(f"invalid order id {clean_text(item.get('id'))[:60]!r}")
+                parse_updated_at(item)
+            except ValueError as exc:
+                stats.setdefault("skipped", {})[clean_text(item.get("id"))[:60]] = [
+                    clean_text(item.get("number"))[:30], clean_text(exc)]
+                continue
+            usable.append(item)
+        return usable
+
+    def _retry_failed_orders(self, client, importer, stats, deadline=None):
+        """Import again the orders that failed before, until ``deadline`` (the rest wait for the
+        next sync); whether any was tried."""
+        tried = False
+        for uuid in list(stats["failed"]):
+            if not is_order_id(uuid):  # from before ids were checked: it can never be read
+                stats["failed"].pop(uuid)
+                continue
+            if deadline and time.monotonic() > deadline:
+                break
+            tried = True
             try:
                 card = client.get_order(uuid)
             except EpicentrNotFound as exc:
@@ -564,6 +632,7 @@ class EpicentrSource(models.Model):
                 continue
             stats["failed"].pop(uuid)
             self._count(stats, importer._import_page(self, [card]))
+        return tried
 
     @staticmethod
     def _count(stats, page_stats):
@@ -580,6 +649,11 @@ class EpicentrSource(models.Model):
             messages.append(self.env._(
                 "%(count)s orders could not be imported and will be tried again at the next sync: %(orders)s",
                 count=len(failed), orders="; ".join(f"№{number}: {reason}" for number, reason in failed.values())))
+        if stats.get("skipped"):
+            messages.append(self.env._(
+                "Epicentr listed %(count)s entries that are not orders the import can read, left out: %(entries)s",
+                count=len(stats["skipped"]), entries="; ".join(
+                    f"{uuid} (№{number}): {reason}" for uuid, (number, reason) in stats["skipped"].items())))
         values = {
             "last_run_created": stats["created"],
             "last_run_updated": stats["updated"],
@@ -662,11 +736,11 @@ class EpicentrSource(models.Model):
             return
         message = self._connection_error_message(error)
         self.write({"token_revoked": True, "connection_state": "failed", "last_error": message})
-        self.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")
+        self.message_post(body=message, message_type="comment", subtype_xmlid="mail.mt_note")  # str: escaped
         managers = self.env.ref("epicentr_connector.group_epicentr_manager").users.filtered(
             lambda u: not u.share and u.active and self.company_id in u.company_ids)
         for user in managers - self.env.ref("base.user_root"):
-            self.activity_schedule("mail.mail_activity_data_warning", user_id=user.id, note=message,
+            self.activity_schedule("mail.mail_activity_data_warning", user_id=user.id, note=text_html(message),
                                    summary=self.env._("Epicentr token revoked"))
 
     def _get_cancel_reasons(self):

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from .. import const
+from ..utils.switches import switch
 
 
 class SaleOrder(models.Model):
@@ -53,6 +55,8 @@ class SaleOrder(models.Model):
         help="The buyer asked on Epicentr not to be called about this order.",
     )
     epicentr_cancel_reason = fields.Char(readonly=True, copy=False)
+    # The contact the import made to stand for a hidden buyer: the only one it ever removes.
+    epicentr_buyer_placeholder_id = fields.Many2one("res.partner", readonly=True, copy=False)
     epicentr_buyer_hidden = fields.Boolean(
         string="Buyer Hidden by Epicentr", readonly=True, copy=False,
         help="Epicentr hides the buyer while the order is new: the customer is a placeholder "
@@ -102,13 +106,28 @@ class SaleOrder(models.Model):
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
-        if self.env.context.get("epicentr_importing"):
+        if switch(self.env, "epicentr_importing"):
             # An order imported as already sold keeps Epicentr's date, not the import's.
             values.pop("date_order", None)
         return values
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_epicentr_fields({name for vals in vals_list for name in vals})
+        return super().create(vals_list)
+
+    def _check_epicentr_fields(self, names):
+        """Epicentr's data on an order (its source, UUID, status, buyer placeholder …) is the
+        connector's to write: changed over RPC it would point the outbox at another order or
+        account, or make the import remove a real contact."""
+        owned = sorted(name for name in names if name.startswith("epicentr_"))
+        if owned and not self.env.su and not switch(self.env, "epicentr_importing"):
+            raise AccessError(self.env._(
+                "Only the Epicentr connector sets these fields of an order: %(fields)s.", fields=", ".join(owned)))
+
     def action_epicentr_rematch_products(self):
         """Swap products in for the placeholder lines of quotations, where a product with the code now exists."""
+        self.check_access("write")
         healed = self.env["epicentr.order.import"]._rematch_products(self)
         return self.env["epicentr.source"]._notification(
             "success" if healed else "warning",
@@ -121,7 +140,8 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         """Record the Epicentr rules' intents when the state changes (not while importing)."""
-        if "state" not in vals or self.env.context.get("epicentr_importing"):
+        self._check_epicentr_fields(vals)
+        if "state" not in vals or switch(self.env, "epicentr_importing"):
             return super().write(vals)
         before = {order.id: order.state for order in self if order.epicentr_source_id}
         result = super().write(vals)
@@ -136,7 +156,7 @@ class SaleOrder(models.Model):
         needs_reason = self.filtered(lambda o: o.epicentr_source_id._rule_for("order_cancelled")
                                      and not o.epicentr_source_id.read_only
                                      and o.epicentr_status not in const.CANCELLED_STATUSES)
-        if needs_reason and not self.env.context.get("epicentr_cancel") and not self.env.context.get("epicentr_importing"):
+        if needs_reason and not switch(self.env, "epicentr_importing"):
             return {
                 "type": "ir.actions.act_window",
                 "name": self.env._("Cancel on Epicentr"),
@@ -146,6 +166,19 @@ class SaleOrder(models.Model):
                 "context": {"default_order_ids": self.ids},
             }
         return super().action_cancel()
+
+    def _epicentr_cancel(self, reason_key, comment=False):
+        """Cancel with the reason chosen in the wizard; the outbox sends it with the cancellation.
+        The reason must be one Epicentr lists for the orders' source."""
+        self.check_access("write")
+        for source in self.epicentr_source_id:
+            if reason_key not in dict(source._get_cancel_reasons()):
+                raise UserError(self.env._("“%(reason)s” is not one of Epicentr's cancel reasons.", reason=reason_key))
+        result = super(SaleOrder, self.with_context(disable_cancel_warning=True)).action_cancel()
+        self.env["epicentr.push"].sudo().search([
+            ("order_id", "in", self.ids), ("event", "=", "order_cancelled"), ("state", "=", "pending"),
+        ]).write({"cancel_reason_key": reason_key, "cancel_comment": comment or False})
+        return result
 
     def _epicentr_delivery(self):
         """The outgoing delivery whose tracking number is the order's: the last done one, else
@@ -170,6 +203,7 @@ class SaleOrder(models.Model):
             order.sudo().write(values)
 
     def action_epicentr_retry(self):
-        failed = self.env["epicentr.push"].sudo().search([("order_id", "in", self.ids), ("state", "=", "failed")])
-        failed.action_retry()
+        """Send the failed outbox entries of these orders again (the order's Retry button)."""
+        self.check_access("write")  # before the sudo: the outbox acts on the live cabinet
+        self.env["epicentr.push"].sudo().search([("order_id", "in", self.ids), ("state", "=", "failed")])._retry()
         return True

@@ -6,3 +6,4 @@ from . import test_push
 from . import test_tours
 from . import test_hardening
 from . import test_concurrency
+from . import test_security

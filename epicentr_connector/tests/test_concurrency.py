@@ -23,6 +23,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .common import SANDBOX_TOKEN, EpicentrSandboxMixin
+from ..utils.switches import ServerOnly
 from .test_hardening import iso
 
 TIMEOUT = 30  # seconds: the bound of every wait and join, never a pause
@@ -132,8 +133,8 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
     # ------------------------------------------------------------------ helpers
 
     def context(self, **extra):
-        return {"epicentr_commit": True, "epicentr_page_size": PAGE,
-                "epicentr_client_options": {"backoff": 0.001}, **extra}
+        return {"epicentr_commit": ServerOnly(True), "epicentr_page_size": ServerOnly(PAGE),
+                "epicentr_client_options": ServerOnly({"backoff": 0.001}), **extra}
 
     def start(self, func, **context):
         """``func(env)`` in a worker thread with its own cursor, started now."""

@@ -15,6 +15,7 @@ from odoo.tools import mute_logger
 
 from ..api.client import EpicentrClient, EpicentrError
 from .common import SANDBOX_TOKEN, EpicentrCommon
+from ..utils.switches import ServerOnly
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(document.cookie)">'
@@ -62,7 +63,7 @@ class TestHardening(EpicentrCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.source = cls.source.with_context(epicentr_client_options={"backoff": 0.001})
+        cls.source = cls.source.with_context(epicentr_client_options=ServerOnly({"backoff": 0.001}))
         cls.Order = cls.env["sale.order"]
 
     def setUp(self):
@@ -278,14 +279,14 @@ class TestHardening(EpicentrCommon):
         self._assert_page_two_fault_loses_nothing("drop")
 
     def test_slow_page_past_the_read_timeout_stops_and_the_next_sync_completes(self):
-        quick = self.source.with_context(epicentr_client_options={"timeout": (5, 1.0), "retries": 1, "backoff": 0.001})
+        quick = self.source.with_context(epicentr_client_options=ServerOnly({"timeout": (5, 1.0), "retries": 1, "backoff": 0.001}))
         self._assert_page_two_fault_loses_nothing("slow", "did not answer in time", source=quick, delay=2.5)
 
     def recording(self, **options):
         """The source with a client that records its retry waits instead of sleeping them."""
         waits = []
         options = {"backoff": 1, "sleep": waits.append, **options}
-        return self.source.with_context(epicentr_client_options=options), waits
+        return self.source.with_context(epicentr_client_options=ServerOnly(options)), waits
 
     def test_500_burst_within_the_retries_is_ridden_out(self):
         cards = [self.add(minutes=i) for i in range(60)]
@@ -323,11 +324,11 @@ class TestHardening(EpicentrCommon):
         # the cron leaves the source alone until Retry-After has passed ...
         self.assertGreaterEqual(self.source.next_sync_at, fields.Datetime.now() + timedelta(seconds=1790))
         self.sandbox.clear_requests()
-        self.env["epicentr.source"].with_context(epicentr_client_options={"backoff": 0.001})._cron_sync_orders()
+        self.env["epicentr.source"].with_context(epicentr_client_options=ServerOnly({"backoff": 0.001}))._cron_sync_orders()
         self.assertEqual(self.sandbox.requests, [], "synced before Retry-After")
         # ... then finishes the job (time travel: see test_push's make_due)
         self.source.next_sync_at = fields.Datetime.now() - timedelta(seconds=1)
-        self.env["epicentr.source"].with_context(epicentr_client_options={"backoff": 0.001})._cron_sync_orders()
+        self.env["epicentr.source"].with_context(epicentr_client_options=ServerOnly({"backoff": 0.001}))._cron_sync_orders()
         self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
         self.assertFalse(self.source.last_error)
         self.assertTrue(self.source.history_done)

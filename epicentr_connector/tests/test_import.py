@@ -13,6 +13,7 @@ from odoo.tools import mute_logger
 from .. import const
 from ..utils.order_mapping import complete_in_list
 from .common import EpicentrCommon
+from ..utils.switches import ServerOnly
 
 _logger = logging.getLogger(__name__)
 SYNC_LOCK = "SELECT pg_try_advisory_xact_lock(%s, %s)"
@@ -32,7 +33,7 @@ class TestOrderImport(EpicentrCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.source = cls.source.with_context(epicentr_client_options={"backoff": 0.001})
+        cls.source = cls.source.with_context(epicentr_client_options=ServerOnly({"backoff": 0.001}))
         cls.Order = cls.env["sale.order"]
         cls.placeholder_product = cls.env.ref("epicentr_connector.product_epicentr_unmatched")
 
@@ -476,7 +477,7 @@ class TestSyncCron(EpicentrCommon):
 
     def test_a_call_past_its_time_budget_hands_the_rest_to_the_next_call(self):
         cron = self.env.ref("epicentr_connector.ir_cron_epicentr_sync_orders")
-        Source = self.env["epicentr.source"].with_context(epicentr_page_size=5)
+        Source = self.env["epicentr.source"].with_context(epicentr_page_size=ServerOnly(5))
         expected = len(self.sandbox.store.orders) - self._outside_window()
         self.assertGreater(expected, 10, "the test needs several pages")
         calls = 0

@@ -26,7 +26,7 @@ from odoo.tools import mute_logger
 from odoo.addons.epicentr_connector import const
 from odoo.addons.epicentr_connector.utils.tracking import expected_tracking_format, normalize_tracking
 
-from .common import SANDBOX_TOKEN, EpicentrCommon
+from .common import SANDBOX_TOKEN, PushCommon
 
 NP_TTN = "20450000000001"  # Nova Poshta: 14 digits starting with 20
 NP_TTN_2 = "59000000000002"
@@ -37,51 +37,10 @@ CLIENT_LOGGER = "odoo.addons.epicentr_connector.api.client"
 
 
 @tagged("post_install", "-at_install")
-class TestPush(EpicentrCommon):
+class TestPush(PushCommon):
     """Odoo → Epicentr: statuses, tracking numbers, cancellations, failures."""
 
-    sandbox_orders = 0  # each test adds exactly the orders it talks about
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Push = cls.env["epicentr.push"]
-        cls.push_cron = cls.env.ref("epicentr_connector.ir_cron_epicentr_push")
-        cls.error_activity = cls.env.ref("epicentr_connector.mail_activity_epicentr_push_error")
-
-    def setUp(self):
-        super().setUp()
-        self.sandbox.store.orders.clear()
-        self.addCleanup(setattr, self.sandbox.store, "ttn_autosend", False)
-
     # ------------------------------------------------------------------ helpers
-
-    def add(self, status="new", provider="nova_poshta", **overrides):
-        """An order on the sandbox, shipped by ``provider``, with one line."""
-        address = overrides.pop("address", {})
-        address.setdefault("shipment", {}).setdefault("provider", provider)
-        card = self.sandbox.store.add_order(statusCode=status, address=address, **overrides)
-        del card["items"][1:]
-        card["subtotal"] = card["items"][0]["subtotal"]
-        return card
-
-    def import_order(self, card):
-        """Import ``card`` (its product exists as goods, so confirming makes a delivery)."""
-        for item in card["items"]:
-            self.env["product.product"].create(
-                {"name": item["title"], "default_code": item["productExternalId"] or item["sku"], "type": "consu"})
-        stats = self.source._sync_orders()
-        self.assertNotIn("busy", stats)
-        order = self.env["sale.order"].search(
-            [("epicentr_source_id", "=", self.source.id), ("epicentr_order_id", "=", card["id"])])
-        self.assertTrue(order, "the sandbox order was not imported")
-        self.sandbox.clear_requests()
-        return order
-
-    def send(self, **client_options):
-        """Run the sender as the cron does (a fast client back-off: tests do not wait seconds)."""
-        options = {"backoff": 0.001, **client_options}
-        self.Push.with_context(epicentr_client_options=options)._cron_send()
 
     def confirmed_in_odoo(self, card):
         """Import the order, confirm it in Odoo and send what that asks for."""
@@ -119,14 +78,6 @@ class TestPush(EpicentrCommon):
             result.append((r.method, what))
         return result
 
-    def entries(self, order):
-        return self.Push.search([("order_id", "=", order.id)], order="id")
-
-    def delivery(self, order):
-        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
-        self.assertEqual(len(picking), 1, "confirming the order should make one delivery")
-        return picking
-
     def validate(self, picking):
         for move in picking.move_ids:
             move.quantity = move.product_uom_qty
@@ -138,9 +89,6 @@ class TestPush(EpicentrCommon):
         self.assertTrue(all(e.next_attempt_at and e.next_attempt_at > fields.Datetime.now() for e in entries),
                         "the entries were not waiting for a later attempt")
         entries.write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
-
-    def error_activities(self, order):
-        return order.activity_ids.filtered(lambda a: a.activity_type_id == self.error_activity)
 
     def notes(self, order, text):
         return order.message_ids.filtered(lambda m: text in (m.body or ""))
@@ -223,8 +171,7 @@ class TestPush(EpicentrCommon):
         card["address"]["shipment"].update(paymentProvider="easypay", paymentStatus="payment_waiting")
         order = self.import_order(card)
         order.action_confirm()
-        order.with_context(epicentr_cancel={"reason_key": MERCHANT_REASON, "comment": False},
-                           disable_cancel_warning=True).action_cancel()
+        order._epicentr_cancel(MERCHANT_REASON)
         self.send()
         # refused from allowed-statuses, without a write
         self.assertEqual(self.sandbox.writes(), [])
@@ -259,9 +206,9 @@ class TestPush(EpicentrCommon):
     def test_http_refusal_shows_epicentrs_message(self):
         card = self.add("confirmed")
         order = self.confirmed_in_odoo(card)
-        # a reason Epicentr does not know: the API answers 400 with its message
-        order.with_context(epicentr_cancel={"reason_key": "order.cancel_reason.made_up", "comment": False},
-                           disable_cancel_warning=True).action_cancel()
+        # a reason Epicentr has dropped from its list since it was chosen: the API answers 400 with its message
+        order._epicentr_cancel(MERCHANT_REASON)
+        self.entries(order).filtered(lambda e: e.state == "pending").cancel_reason_key = "order.cancel_reason.made_up"
         self.send()
         self.assertEqual([(m, p) for m, p, _body in self.writes()], [("POST", "to/canceled")])
         self.assertEqual(self.sandbox.writes()[0].status, 400)
@@ -342,8 +289,7 @@ class TestPush(EpicentrCommon):
         card = self.add("new")
         order = self.import_order(card)
         order.action_confirm()
-        order.with_context(epicentr_cancel={"reason_key": MERCHANT_REASON, "comment": "Передумали"},
-                           disable_cancel_warning=True).action_cancel()
+        order._epicentr_cancel(MERCHANT_REASON, "Передумали")
         self.send()
         # not new → confirmed_by_merchant → confirmed → canceled: just the cancellation
         self.assertEqual([(m, p) for m, p, _body in self.writes()], [("POST", "to/canceled")])

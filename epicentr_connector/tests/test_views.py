@@ -283,7 +283,7 @@ class TestViews(EpicentrCommon):
         entry.write({"state": "failed", "last_error": "Epicentr refused: the order is closed"})
         order._epicentr_update_push_state()
         self.assertEqual(order.epicentr_sync_state, "error")
-        salesman = new_test_user(self.env, "epicentr_views_retry", groups="sales_team.group_sale_salesman")
+        salesman = new_test_user(self.env, "epicentr_views_retry", groups="sales_team.group_sale_salesman_all_leads")
         self.source.access_user_ids = [Command.link(salesman.id)]
         order.with_user(salesman).action_epicentr_retry()
         self.assertEqual((entry.state, order.epicentr_sync_state), ("pending", "pending"))
@@ -304,6 +304,10 @@ class TestViews(EpicentrCommon):
         stock_user = new_test_user(self.env, "epicentr_views_stock", groups="stock.group_stock_user")
         self.env.invalidate_all()
         as_stock_user = picking.with_user(stock_user)
+        # the order's error is the order's: shown to those who may read the order (test_security)
+        self.assertFalse(as_stock_user.epicentr_sync_state)
+        self.source.access_user_ids = [Command.link(stock_user.id)]
+        self.env.invalidate_all()
         self.assertEqual(as_stock_user.epicentr_sync_state, "error")
         self.assertIn("recipient of the TTN differs", as_stock_user.epicentr_sync_error)
         self.assertEqual(Form(as_stock_user).epicentr_sync_state, "error")

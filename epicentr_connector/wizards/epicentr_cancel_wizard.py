@@ -27,5 +27,4 @@ class EpicentrCancelWizard(models.TransientModel):
 
     def action_cancel_orders(self):
         self.ensure_one()
-        cancel = {"reason_key": self.reason_key, "comment": self.comment or False}
-        return self.order_ids.with_context(epicentr_cancel=cancel, disable_cancel_warning=True).action_cancel()
+        return self.order_ids._epicentr_cancel(self.reason_key, self.comment)

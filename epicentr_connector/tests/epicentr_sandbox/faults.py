@@ -1,20 +1,27 @@
 """Switchable faults: the next N matching requests fail the way a real gateway can.
 
 Before the request is handled (it never takes effect): 500/502/503, 429 (Retry-After:
-retry_after=, default 1), drop (the connection closed without an answer); slow (delay=
-seconds) only delays it. After it was handled (a write did take effect): drop_after (the
-connection closed instead of the answer), malformed (the answer cut short), missing (the
-answer without field=, dotted for a nested one: "address.shipment").
+retry_after=, default 1), drop (the connection closed without an answer), refuse (status=
+with message=, as Epicentr refuses a request); slow (delay= seconds) only delays it. After it
+was handled (a write did take effect): drop_after (the connection closed instead of the
+answer), malformed (the answer cut short), missing (the answer without field=, dotted for a
+nested one: "address.shipment").
+
+A hostile or broken server, for the bounds the client keeps: replace (field= set to value= in
+the answer; dotted, a number indexing a list: "items.0.id"), huge (the answer padded to size= bytes),
+endless (a list page of the items= given, with a fresh `next` cursor every time).
 """
 import json
 import socket
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Response
 
-FAULT_KINDS = ("500", "502", "503", "429", "slow", "drop", "drop_after", "malformed", "missing")
+FAULT_KINDS = ("500", "502", "503", "429", "slow", "drop", "drop_after", "malformed", "missing",
+               "refuse", "replace", "huge", "endless")
 _STATUS_TEXT = {"500": "Internal Server Error", "502": "Bad Gateway",
                 "503": "Service Unavailable", "429": "Too Many Requests"}
 
@@ -38,8 +45,8 @@ class FaultInjector:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
         if kind == "slow" and "delay" not in params:
             raise ValueError("a 'slow' fault needs delay=<seconds>")
-        if kind == "missing" and not params.get("field"):
-            raise ValueError("a 'missing' fault needs field=<name>, dotted for a nested one")
+        if kind in ("missing", "replace") and not params.get("field"):
+            raise ValueError(f"a {kind!r} fault needs field=<name>, dotted for a nested one")
         with self._lock:
             self._faults.append(Fault(kind, int(count), path_contains, params))
 
@@ -72,8 +79,15 @@ def fault_response(fault, environ):
         return None
     if fault.kind == "drop":  # before the request is applied
         _drop(environ)
-    if fault.kind in ("drop_after", "malformed", "missing"):
+    if fault.kind in ("drop_after", "malformed", "missing", "replace", "huge"):
         return None
+    if fault.kind == "endless":
+        page = {"items": fault.params.get("items", []), "next": uuid.uuid4().hex}
+        return Response(json.dumps(page), 200, content_type="application/json")
+    if fault.kind == "refuse":
+        status = int(fault.params.get("status", 400))
+        return Response(json.dumps({"message": fault.params.get("message", "Refused"), "code": status}), status,
+                        content_type="application/json")
     body = json.dumps({"message": _STATUS_TEXT[fault.kind], "code": int(fault.kind)})
     response = Response(body, int(fault.kind), content_type="application/json")
     if fault.kind == "429":
@@ -90,15 +104,24 @@ def damaged_response(fault, response, environ):
         body = response.get_data()
         broken = body[:len(body) // 2] if len(body) > 1 else b'{"items": [{"id": "5b0f6c2e-'
         return Response(broken, response.status_code, content_type="application/json")
-    if fault.kind == "missing" and response.status_code == 200:
+    if fault.kind in ("missing", "replace") and response.status_code == 200:
         data = json.loads(response.get_data())
         *parents, name = fault.params["field"].split(".")
-        part = data
-        for parent in parents:
-            part = part.get(parent) if isinstance(part, dict) else None
-        if isinstance(part, dict):
-            part.pop(name, None)
+        target = data
+        for parent in parents:  # a number indexes a list: "items.0.id"
+            if isinstance(target, list) and parent.isdigit() and int(parent) < len(target):
+                target = target[int(parent)]
+            else:
+                target = target.get(parent) if isinstance(target, dict) else None
+        if isinstance(target, dict) and fault.kind == "missing":
+            target.pop(name, None)
+        elif isinstance(target, dict):
+            target[name] = fault.params.get("value")
         return Response(json.dumps(data, ensure_ascii=False), 200, content_type="application/json")
+    if fault.kind == "huge" and response.status_code == 200:
+        data = json.loads(response.get_data())
+        data["padding"] = "x" * int(fault.params["size"])
+        return Response(json.dumps(data), 200, content_type="application/json")
     return response
 
 
