@@ -2,7 +2,7 @@
     "name": "Epicentr Connector",
     "summary": "Import Epicentr K marketplace orders into Odoo Sales "
     "and push statuses and tracking numbers back",
-    "version": "18.0.1.1.0",
+    "version": "18.0.2.0.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "epicentr_connector contributors",
@@ -20,7 +20,7 @@
         "data/ir_cron_data.xml",
         "wizards/epicentr_order_import_wizard_views.xml",
         "wizards/epicentr_cancel_wizard_views.xml",
-        "views/epicentr_push_views.xml",
+        "views/epicentr_outbox_views.xml",
         "views/epicentr_sync_log_views.xml",
         "views/epicentr_source_views.xml",
         "views/sale_order_views.xml",

@@ -1,4 +1,4 @@
-"""Epicentr vocabulary the addon relies on (API-NOTES §3–§4): statuses, carriers, payments."""
+"""Epicentr vocabulary the addon relies on: statuses, carriers, payments."""
 
 # Epicentr's order statuses with the cabinet's Ukrainian names. A code not listed here is
 # still stored and shown as received; the order is flagged "unknown status".
@@ -17,6 +17,14 @@ STATUS_TITLES = {
     "completed_merchant_rejection": "Завершено (Відмова продавця)",
     "closed_merchant_rejection": "Закрито (Відмова продавця)",
 }
+# The colour of Epicentr's status badge: waiting for the seller, on its way, done, or ended badly.
+STATUS_TONES = {
+    "new": "warning",
+    **dict.fromkeys(("confirmed_by_merchant", "confirmed", "sent", "delivered"), "info"),
+    **dict.fromkeys(("completed", "closed"), "success"),
+    **dict.fromkeys(("canceled", "canceled_by_merchant", "return_requested", "returned",
+                     "completed_merchant_rejection", "closed_merchant_rejection"), "danger"),
+}
 # The buyer has the goods: imported as a confirmed, locked order without stock moves.
 DONE_STATUSES = frozenset({"completed", "closed"})
 # Cancelled or returned: the Odoo order is cancelled.
@@ -25,7 +33,7 @@ CANCELLED_STATUSES = frozenset({
     "completed_merchant_rejection", "closed_merchant_rejection",
 })
 # Epicentr hides the buyer while the order is new, and cancels it if the seller does not
-# confirm within this many minutes (API-NOTES §4).
+# confirm within this many minutes.
 HIDDEN_BUYER_STATUS = "new"
 CONFIRM_DEADLINE_MINUTES = 120
 
@@ -68,7 +76,7 @@ ODOO_EVENTS = [
     ("delivery_done", "Delivery validated"),
     ("tracking_set", "Tracking number entered"),
 ]
-# The statuses a seller may set; the others are the platform's (API-NOTES §4).
+# The statuses a seller may set; the others are the platform's.
 SELLER_STATUSES = [
     ("confirmed_by_merchant", "Confirmed by the seller (Підтверджено продавцем)"),
     ("confirmed", "Confirmed (Підтверджено)"),

@@ -108,7 +108,7 @@ def test_iter_orders_follows_next_to_the_end_each_order_once(client, sandbox):
 
 
 def test_iter_order_items_yields_single_orders(client, sandbox):
-    orders = list(client.iter_order_items(limit=20))
+    orders = [o for page in client.iter_orders(limit=20) for o in page]
     assert len(orders) == len(visible_ids(sandbox))
     assert {o["id"] for o in orders} == visible_ids(sandbox)
 
@@ -145,7 +145,7 @@ def test_status_filter_selects_orders_and_count_matches(client, sandbox):
     statuses = ["new", "confirmed"]
     expected = {o["id"] for o in sandbox.store.visible_orders() if o["statusCode"] in statuses}
 
-    found = {o["id"] for o in client.iter_order_items(statuses=statuses, limit=5)}
+    found = {o["id"] for page in client.iter_orders(statuses=statuses, limit=5) for o in page}
     total = client.count_orders(statuses=statuses)
 
     assert found == expected
@@ -159,7 +159,7 @@ def test_updated_from_filter_selects_orders(client, sandbox):
     moments = sorted(datetime.fromisoformat(o["updatedAt"]) for o in sandbox.store.visible_orders())
     since = moments[len(moments) // 2]
 
-    found = list(client.iter_order_items(updated_from=since.astimezone(KYIV_SUMMER), limit=100))
+    found = [o for page in client.iter_orders(updated_from=since.astimezone(KYIV_SUMMER), limit=100) for o in page]
 
     assert found and len(found) < len(moments)
     assert all(
@@ -176,7 +176,7 @@ def test_get_order_reads_the_v6_card(client, sandbox):
     assert [r.path for r in sandbox.requests] == [f"/v6/oms/orders/{order_id}"]
 
 
-def test_status_walk_ttn_and_comments(client, sandbox):
+def test_status_walk_and_ttn(client, sandbox):
     order_id = fresh_order(sandbox, "new")
 
     allowed = client.get_allowed_statuses(order_id)
@@ -188,8 +188,6 @@ def test_status_walk_ttn_and_comments(client, sandbox):
     assert client.get_order(order_id)["address"]["shipment"]["number"] == "20451234567890"
     assert client.delete_shipment_number(order_id) is None
     assert not client.get_order(order_id)["address"]["shipment"]["number"]
-    assert client.add_comment(order_id, "Відправимо завтра") is None
-    assert "Відправимо завтра" in [c["content"] for c in client.get_comments(order_id)]
 
     writes = [(r.method, r.path.rsplit("/", 2)[-2:], r.json, r.status) for r in sandbox.writes()]
     assert writes == [
@@ -197,7 +195,6 @@ def test_status_walk_ttn_and_comments(client, sandbox):
         ("POST", ["to", "confirmed"], None, 202),
         ("PATCH", [order_id, "shipment-number"], {"number": "20451234567890"}, 202),
         ("DELETE", [order_id, "shipment-number"], None, 204),
-        ("POST", [order_id, "comments"], {"content": "Відправимо завтра"}, 204),
     ]
 
 
@@ -245,20 +242,6 @@ def test_change_status_refuses_mixed_bodies_and_bad_path_values(client, sandbox)
     assert sandbox.requests == []
 
 
-def test_get_comments_pages_with_offset(client, sandbox):
-    order_id = fresh_order(sandbox, "new")
-    for n in range(105):
-        sandbox.store.add_comment(order_id, f"comment {n}")
-
-    comments = client.get_comments(order_id)
-
-    assert [c["content"] for c in comments] == [f"comment {n}" for n in range(105)]
-    assert [r.query["offset"] for r in sandbox.requests] == [["0"], ["100"]]
-
-
-# ---------------------------------------------------------------- version fall-backs
-
-
 def test_card_falls_back_to_v5_when_v6_route_is_missing(small_sandbox):
     small_sandbox.store.disable_route("/v6/")
     client = EpicentrClient(
@@ -282,7 +265,7 @@ def test_list_and_total_fall_back_to_v3_when_v4_route_is_missing(small_sandbox):
         small_sandbox.url, "small-token", timeout=(2, 2), backoff=0.01, sleep=[].append
     )
 
-    ids = [o["id"] for o in client.iter_order_items(limit=2)]
+    ids = [o["id"] for page in client.iter_orders(limit=2) for o in page]
     total = client.count_orders()
 
     assert sorted(ids) == sorted(small_sandbox.store.orders) and total == len(ids)
@@ -373,7 +356,7 @@ def test_write_errors_are_typed_and_not_retried(
     client = EpicentrClient(server.url, "token", backoff=0.01, sleep=sleeps.append)
 
     with pytest.raises(EpicentrError) as caught:
-        client.add_comment(str(uuid.uuid4()), "hello")
+        client.change_status(str(uuid.uuid4()), "confirmed")
 
     assert type(caught.value) is error_class
     assert (caught.value.status, caught.value.message) == (status, message)
@@ -468,11 +451,11 @@ def test_write_retried_on_503(client, sandbox, sleeps):
 
 def test_write_retried_on_429(client, sandbox, sleeps):
     order_id = fresh_order(sandbox, "new")
-    sandbox.fault("429", count=1, retry_after=1, path_contains="/comments")
+    sandbox.fault("429", count=1, retry_after=1, path_contains="/change-status/")
 
-    client.add_comment(order_id, "ok")
+    client.change_status(order_id, "confirmed_by_merchant")
 
-    assert [w.status for w in sandbox.writes()] == [429, 204] and sleeps == [1]
+    assert [w.status for w in sandbox.writes()] == [429, 202] and sleeps == [1]
 
 
 def test_other_4xx_not_retried(client, sandbox, sleeps):
@@ -523,9 +506,9 @@ def test_dropped_connection_is_transient(client, sandbox, sleeps):
 
 def test_dropped_connection_on_a_write_is_not_retried(client, sandbox, sleeps):
     order_id = fresh_order(sandbox, "new")
-    sandbox.fault("drop", count=1, path_contains="/comments")
+    sandbox.fault("drop", count=1, path_contains="/change-status/")
     with pytest.raises(EpicentrTransientError) as caught:
-        client.add_comment(order_id, "maybe")
+        client.change_status(order_id, "confirmed_by_merchant")
     assert caught.value.request_sent and sleeps == []
 
 
@@ -538,7 +521,7 @@ def test_refused_connection_write_is_retried_then_transient(sleeps):
     )
 
     with pytest.raises(EpicentrTransientError) as caught:
-        client.add_comment(str(uuid.uuid4()), "never sent")
+        client.change_status(str(uuid.uuid4()), "confirmed")
 
     assert caught.value.request_sent is False
     assert sleeps == [0.01, 0.02, 0.04]
@@ -691,9 +674,9 @@ def test_repeated_cursor_is_a_protocol_error(scripted_server):
 def test_retry_after_as_http_date():
     in_30_s = datetime.now(timezone.utc) + timedelta(seconds=30)
     http_date = in_30_s.strftime("%a, %d %b %Y %H:%M:%S GMT")
-    assert 28 <= epicentr_api.client._retry_after_seconds(http_date) <= 30
-    assert epicentr_api.client._retry_after_seconds("12") == 12
-    assert epicentr_api.client._retry_after_seconds("soon") is None
+    assert 28 <= epicentr_api.wire.retry_after_seconds(http_date) <= 30
+    assert epicentr_api.wire.retry_after_seconds("12") == 12
+    assert epicentr_api.wire.retry_after_seconds("soon") is None
 
 
 # ---------------------------------------------------------------- a scripted local server

@@ -84,13 +84,14 @@ def test_wheel_carries_every_file_of_the_addon(wheel):
 
 # -- the module's life cycle, installed from the wheel ------------------------------------------------
 
-def odoo(odoo_src, site, *args, script=None):
-    """Run odoo-bin on DB with only Odoo's addons on the addons path and the wheel's site folder on
-    PYTHONPATH (never this repository); with ``script``, run it in `odoo-bin shell` and return the
-    JSON it printed after MARK."""
+def odoo(odoo_src, site, *args, script=None, addons=None):
+    """Run odoo-bin on DB with only Odoo's addons (and ``addons``, a folder) on the addons path and
+    the wheel's site folder on PYTHONPATH (never this repository); with ``script``, run it in
+    `odoo-bin shell` and return the JSON it printed after MARK."""
     env = {**os.environ, "PYTHONPATH": f"{odoo_src}:{site}" if site else odoo_src}
+    addons_path = f"{odoo_src}/addons,{odoo_src}/odoo/addons" + (f",{addons}" if addons else "")
     command = [sys.executable, f"{odoo_src}/odoo-bin", *(["shell"] if script else []), "-d", DB,
-               f"--addons-path={odoo_src}/addons,{odoo_src}/odoo/addons", "--db_host=", "--log-level=warn",
+               f"--addons-path={addons_path}", "--db_host=", "--log-level=warn",
                "--max-cron-threads=0", "--no-http" if script else "--stop-after-init", *args]
     script = script and script.replace("__MARK__", MARK)
     result = subprocess.run(command, input=script, env=env, cwd=site or "/", capture_output=True, text=True,
@@ -130,7 +131,7 @@ def counted():
             imported=len(imported),
             numbers=sorted(imported.mapped("epicentr_number")),
             statuses=sorted(set(imported.mapped("epicentr_status"))),
-            outbox=env["epicentr.push"].search_count([]),
+            outbox=env["epicentr.outbox"].search_count([]),
             sync_logs=env["epicentr.sync.log"].search_count([]),
             sources=env["epicentr.source"].search_count([]),
             token_kept=all(env["epicentr.source"].search([]).mapped("api_token")),
@@ -144,7 +145,7 @@ source = env["epicentr.source"].create({"name": "Packaging shop", "base_url": "_
 for _ in range(20):
     if not source._sync_orders(commit=True).get("more"):
         break
-quotation = env["sale.order"].search([("epicentr_source_id", "=", source.id), ("epicentr_order_id", "=", "__FRESH__")])
+quotation = env["sale.order"].search([("epicentr_source_id", "=", source.id), ("epicentr_uuid", "=", "__FRESH__")])
 quotation.action_confirm()  # the default rule records a confirmation in the outbox
 env.cr.commit()
 print(MARK + json.dumps(counted()))
@@ -206,4 +207,65 @@ def test_install_upgrade_uninstall_reinstall_from_the_wheel(odoo_src, installed)
         odoo(odoo_src, installed, "-i", ADDON)
         again = odoo(odoo_src, installed, script=populate.replace("quotation.action_confirm()", ""))
         assert again["module"] == "installed" and again["imported"] == before["imported"], again
+    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=False)
+
+
+# -- the upgrade from the last version before the renames (18.0.1.1.0) ---------------------------------
+
+PREVIOUS = "c97af25"  # the commit of 18.0.1.1.0: epicentr.push, epicentr_order_id, manager_ids, last_sync_at
+POPULATE_PREVIOUS = """
+import json
+MARK = "__MARK__"
+salesperson = env["res.users"].create({"name": "Pool member", "login": "pool-member",
+                                       "groups_id": [(6, 0, [env.ref("sales_team.group_sale_salesman").id])]})
+source = env["epicentr.source"].create({"name": "Before the renames", "base_url": "__URL__", "api_token": "__TOKEN__",
+                                        "manager_ids": [(6, 0, salesperson.ids)]})
+for _ in range(20):
+    if not source._sync_orders(commit=True).get("more"):
+        break
+quotation = env["sale.order"].search([("epicentr_order_id", "=", "__FRESH__")])
+quotation.action_confirm()
+env.cr.commit()
+orders = env["sale.order"].search([("epicentr_source_id", "=", source.id)], order="id")
+print(MARK + json.dumps({
+    "uuids": orders.mapped("epicentr_order_id"), "states": orders.mapped("epicentr_sync_state"),
+    "cursor": str(source.last_sync_at), "pool": source.manager_ids.ids,
+    "outbox": env["epicentr.push"].search([]).mapped(lambda e: [e.order_id.id, e.target_status, e.state]),
+    "logs": env["epicentr.sync.log"].search_count([]), "seen_by_pool": orders.with_user(salesperson).search_count(
+        [("epicentr_source_id", "=", source.id)])}))
+"""
+AFTER_RENAMES = """
+import json
+MARK = "__MARK__"
+source = env["epicentr.source"].search([("name", "=", "Before the renames")])
+salesperson = env["res.users"].search([("login", "=", "pool-member")])
+orders = env["sale.order"].search([("epicentr_source_id", "=", source.id)], order="id")
+print(MARK + json.dumps({
+    "uuids": orders.mapped("epicentr_uuid"), "states": orders.mapped("epicentr_push_state"),
+    "cursor": str(source.sync_cursor_at), "pool": source.salesperson_ids.ids,
+    "outbox": env["epicentr.outbox"].search([]).mapped(lambda e: [e.order_id.id, e.target_status, e.state]),
+    "logs": env["epicentr.sync.log"].search_count([]), "seen_by_pool": orders.with_user(salesperson).search_count(
+        [("epicentr_source_id", "=", source.id)])}))
+"""
+
+
+def test_upgrade_from_the_version_before_the_renames_keeps_the_data(odoo_src, installed, tmp_path):
+    """A database of 18.0.1.1.0 (orders, outbox, sync history, a salesperson pool) upgraded to
+    this version: the migration renames in place, nothing is lost or blanked."""
+    if subprocess.run(["git", "cat-file", "-e", f"{PREVIOUS}^{{commit}}"], cwd=ROOT).returncode:
+        pytest.skip(f"this clone lacks commit {PREVIOUS} (a shallow clone): the previous version cannot be built")
+    archive = subprocess.run(["git", "archive", PREVIOUS, ADDON], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive, check=True)
+    with Sandbox(orders=12, seed=6, token=TOKEN) as sandbox:
+        fresh = sandbox.store.add_order()
+        fresh_database(odoo_src)
+        odoo(odoo_src, None, "-i", ADDON, "--without-demo=all", addons=tmp_path)
+        populate = POPULATE_PREVIOUS.replace("__URL__", sandbox.url).replace("__TOKEN__", TOKEN).replace(
+            "__FRESH__", fresh["id"])
+        before = odoo(odoo_src, None, script=populate, addons=tmp_path)
+        assert before["uuids"] and before["outbox"] and before["logs"] and before["pool"], before
+        assert before["seen_by_pool"] == len(before["uuids"]), before
+        odoo(odoo_src, installed, "-u", ADDON)
+        after = odoo(odoo_src, installed, script=AFTER_RENAMES)
+        assert after == before
     subprocess.run(["dropdb", "--if-exists", "--force", DB], check=False)

@@ -238,7 +238,7 @@ def test_two_servers_three_accounts(servers, sandboxes, timings):
     pools = [sorted(user_ids[i] for i in pool) for pool in POOLS]
     source_values = [{
         "name": name, "api_token": token, "base_url": sandbox.url, "history_days": SOURCE_DAYS,
-        "sync_interval": 1, "manager_ids": [(6, 0, pool)],
+        "sync_interval": 1, "salesperson_ids": [(6, 0, pool)],
     } for (name, _seed, token), sandbox, pool in zip(ACCOUNTS, sandboxes, pools)]
     # An active source with a token wakes the sync cron: nobody presses a button.
     source_ids = [a.call("epicentr.source", "create", source_values[0])]
@@ -282,10 +282,10 @@ def test_two_servers_three_accounts(servers, sandboxes, timings):
     for source_id, sandbox in zip(source_ids, sandboxes):
         quotations = a.call("sale.order", "search_read", [
             ("epicentr_source_id", "=", source_id), ("state", "=", "draft"), ("epicentr_status", "=", "new")],
-            ["epicentr_order_id"], order="id", limit=CONFIRM_PER_SOURCE)
+            ["epicentr_uuid"], order="id", limit=CONFIRM_PER_SOURCE)
         assert len(quotations) == CONFIRM_PER_SOURCE, f"source {source_id}: only {len(quotations)} new quotations"
-        assert all(sandbox.store.orders[q["epicentr_order_id"]]["statusCode"] == "new" for q in quotations)
-        selected.update({q["id"]: (sandbox, q["epicentr_order_id"]) for q in quotations})
+        assert all(sandbox.store.orders[q["epicentr_uuid"]]["statusCode"] == "new" for q in quotations)
+        selected.update({q["id"]: (sandbox, q["epicentr_uuid"]) for q in quotations})
         per_source.append([q["id"] for q in quotations])
     mixed = [order_id for group in zip_longest(*per_source) for order_id in group if order_id]
     batches = [mixed[i:i + CONFIRM_BATCH] for i in range(0, len(mixed), CONFIRM_BATCH)]
@@ -327,7 +327,7 @@ def test_two_servers_three_accounts(servers, sandboxes, timings):
     timings["confirmations (RPC)"] = time.monotonic() - phase_started
 
     def sent():
-        groups = a.call("epicentr.push", "read_group", [], ["state"], ["state"], lazy=False)
+        groups = a.call("epicentr.outbox", "read_group", [], ["state"], ["state"], lazy=False)
         states = Counter({g["state"]: g["__count"] for g in groups})
         return states["pending"] == 0 and states["done"] >= len(selected), dict(states)
 
@@ -349,7 +349,7 @@ def test_two_servers_three_accounts(servers, sandboxes, timings):
     assert not other_writes, f"unexpected writes to Epicentr: {other_writes[:10]}"
     not_confirmed = [uuid for sandbox, uuid in selected.values() if sandbox.store.orders[uuid]["statusCode"] != "confirmed"]
     assert not not_confirmed, f"{len(not_confirmed)} orders are not confirmed on Epicentr: {not_confirmed[:5]}"
-    pushes = a.call("epicentr.push", "search_read", [], ["order_id", "state", "kind", "target_status", "last_error"])
+    pushes = a.call("epicentr.outbox", "search_read", [], ["order_id", "state", "kind", "target_status", "last_error"])
     assert sorted(p["order_id"][0] for p in pushes) == sorted(selected), "not one outbox entry per confirmed order"
     assert {(p["state"], p["kind"], p["target_status"]) for p in pushes} == {("done", "status", "confirmed")}, (
         [p for p in pushes if p["state"] != "done"][:5])
@@ -361,10 +361,10 @@ def test_two_servers_three_accounts(servers, sandboxes, timings):
 
     def caught_up():
         orders = a.call("sale.order", "search_read", [("epicentr_source_id", "in", source_ids)],
-                        ["epicentr_source_id", "epicentr_order_id", "epicentr_status", "state"])
+                        ["epicentr_source_id", "epicentr_uuid", "epicentr_status", "state"])
         behind = []
         for source_id, sandbox in zip(source_ids, sandboxes):
-            odoo = {o["epicentr_order_id"]: o["epicentr_status"] for o in orders if o["epicentr_source_id"][0] == source_id}
+            odoo = {o["epicentr_uuid"]: o["epicentr_status"] for o in orders if o["epicentr_source_id"][0] == source_id}
             behind += [uuid for uuid in expected[source_id] if odoo.get(uuid) != sandbox.store.orders[uuid]["statusCode"]]
         return not behind, f"{len(behind)} orders missing or not at Epicentr's status, e.g. {behind[:3]}"
 
@@ -374,11 +374,11 @@ def test_two_servers_three_accounts(servers, sandboxes, timings):
 
     # -- the end state ---------------------------------------------------------------------------
     orders = a.call("sale.order", "search_read", [("epicentr_source_id", "in", source_ids)],
-                    ["epicentr_source_id", "epicentr_order_id", "user_id", "state"])
+                    ["epicentr_source_id", "epicentr_uuid", "user_id", "state"])
     spread = {}
     for source_id, sandbox, pool in zip(source_ids, sandboxes, pools):
         mine = [o for o in orders if o["epicentr_source_id"][0] == source_id]
-        uuids = Counter(o["epicentr_order_id"] for o in mine)
+        uuids = Counter(o["epicentr_uuid"] for o in mine)
         assert set(uuids) == expected[source_id] and len(mine) == len(expected[source_id]), (
             f"source {source_id}: {len(mine)} orders for {len(expected[source_id])} in the window, "
             f"duplicated: {[u for u, n in uuids.items() if n > 1][:5]}")
@@ -386,7 +386,7 @@ def test_two_servers_three_accounts(servers, sandboxes, timings):
         assert set(turns) == set(pool) and max(turns.values()) - min(turns.values()) <= 1, (
             f"source {source_id}: round-robin over {pool} gave {dict(turns)}")
         spread[source_id] = sorted(turns.values())
-    cancelled = {o["epicentr_order_id"] for o in orders if o["state"] == "cancel"}
+    cancelled = {o["epicentr_uuid"] for o in orders if o["state"] == "cancel"}
     assert cancelled_by_buyer <= cancelled, f"not cancelled in Odoo: {cancelled_by_buyer - cancelled}"
     sources = a.call("epicentr.source", "read", source_ids, ["last_error", "failed_orders", "token_revoked"])
     assert [(s["last_error"], s["failed_orders"] or {}, s["token_revoked"]) for s in sources] == [(False, {}, False)] * 3, sources

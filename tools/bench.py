@@ -14,7 +14,7 @@ the addon installed (`DB_template`, created or updated on the way):
     straight through the ORM - partners and products up front (untimed), then
     `sale.order.create()` of 200 orders at a time with their lines; no HTTP, no matching;
 (d) push burst: 200 new orders appear on the sandbox and are imported, then confirmed in one
-    transaction and committed; `epicentr.push._cron_send()` then runs in this process
+    transaction and committed; `epicentr.outbox._cron_send()` then runs in this process
     (committing after each order, as the cron does). Latency = the sandbox's arrival time of each
     order's change-status calls (RequestRecord.received, wall clock) minus the commit's.
 
@@ -211,7 +211,7 @@ def main():
             while source._sync_orders(commit=True).get("more", True):
                 pass
             quotations = env["sale.order"].search([("epicentr_source_id", "=", source.id),
-                                                   ("epicentr_order_id", "in", uuids)])
+                                                   ("epicentr_uuid", "in", uuids)])
             assert len(quotations) == BURST and set(quotations.mapped("state")) == {"draft"}, "burst: not imported"
             http("DELETE", f"{base}/__sandbox__/requests")
             started = time.perf_counter()
@@ -220,7 +220,7 @@ def main():
             committed = time.time()
             confirm_seconds = time.perf_counter() - started
             queries = cr.sql_log_count
-            Push = env["epicentr.push"]
+            Push = env["epicentr.outbox"]
             while Push.search_count([("state", "=", "pending"), ("source_id", "=", source.id)]):
                 Push._cron_send()
                 cr.commit()

@@ -45,7 +45,7 @@ def main(db, sandbox_url, token):
         ])
         env["epicentr.source"].create({
             "name": "Epicentr (demo)", "base_url": sandbox_url, "api_token": token, "pricelist_id": pricelist.id,
-            "manager_ids": [Command.set(users.ids)], "access_user_ids": [Command.set(users.ids)],
+            "salesperson_ids": [Command.set(users.ids)], "access_user_ids": [Command.set(users.ids)],
             "send_tracking": True, "team_id": env.ref("sales_team.team_sales_department").id,
         })
         env.ref("base.user_admin").write({"lang": "uk_UA", "tz": "Europe/Kyiv"})

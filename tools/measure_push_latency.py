@@ -136,10 +136,10 @@ def main():
         # A new source wakes the sync cron: the orders arrive without anyone pressing a button.
         source_id = call("epicentr.source", "create", {"name": "Latency", "base_url": base, "api_token": TOKEN})
         uuids = [card["id"] for card in cards]
-        domain = [("epicentr_source_id", "=", source_id), ("epicentr_order_id", "in", uuids)]
+        domain = [("epicentr_source_id", "=", source_id), ("epicentr_uuid", "in", uuids)]
         wait_until(f"the import of {args.runs} orders", lambda: call("sale.order", "search_count", domain) == args.runs, 180)
-        order_ids = {o["epicentr_order_id"]: o["id"] for o in call(
-            "sale.order", "search_read", domain, fields=["epicentr_order_id"])}
+        order_ids = {o["epicentr_uuid"]: o["id"] for o in call(
+            "sale.order", "search_read", domain, fields=["epicentr_uuid"])}
         http("DELETE", f"{base}/__sandbox__/requests")
         if args.api_delay:
             http("POST", f"{base}/__sandbox__/faults", {"kind": "slow", "count": 10**6, "delay": args.api_delay})
@@ -184,11 +184,11 @@ def main():
             # the next click once the sender has recorded these: each measure starts with an idle cron
             ids = [order_ids[uuid] for uuid in group]
             wait_until("the outbox entries to be marked sent", lambda ids=ids: call(
-                "epicentr.push", "search_count", [("order_id", "in", ids), ("state", "=", "done")]) == len(ids), 30, 0.02)
+                "epicentr.outbox", "search_count", [("order_id", "in", ids), ("state", "=", "done")]) == len(ids), 30, 0.02)
 
         wait_until("all the outbox entries to be marked sent", lambda: call(
-            "epicentr.push", "search_count", [("source_id", "=", source_id), ("state", "=", "done")]) == args.runs, 60)
-        states = call("sale.order", "read", list(order_ids.values()), ["epicentr_sync_state"])
+            "epicentr.outbox", "search_count", [("source_id", "=", source_id), ("state", "=", "done")]) == args.runs, 60)
+        states = call("sale.order", "read", list(order_ids.values()), ["epicentr_push_state"])
         confirmed = sum(card_status(base, uuid) == "confirmed" for uuid in uuids)
         print(f"\n{command}")
         print(f"{args.runs} quotations confirmed over XML-RPC ({f'in bursts of {args.burst}' if args.burst > 1 else 'one at a time'}, "
@@ -199,7 +199,7 @@ def main():
         print("  " + summary("last change-status POST  (→ confirmed)", list(last.values())))
         print("  " + summary("the confirm RPC itself", rpc))
         print(f"  orders confirmed on the sandbox: {confirmed} of {args.runs}; in sync in Odoo: "
-              f"{sum(s['epicentr_sync_state'] == 'ok' for s in states)} of {len(states)}; sandbox polled every "
+              f"{sum(s['epicentr_push_state'] == 'ok' for s in states)} of {len(states)}; sandbox polled every "
               f"{args.poll * 1000:.0f} ms; Odoo log: {log_path}")
     finally:
         stop(server)

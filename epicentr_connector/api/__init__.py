@@ -1,6 +1,7 @@
 """The Epicentr Merchant API client: plain Python, no Odoo import (see client.py)."""
 
-from .client import EpicentrClient, checked_base_url, is_order_id
+from .client import EpicentrClient
+from .wire import checked_base_url, is_order_id
 from .exceptions import (
     EpicentrAuthError,
     EpicentrError,

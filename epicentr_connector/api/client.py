@@ -19,28 +19,30 @@ at once so the caller can reschedule):
 A client is not thread-safe (neither is ``requests.Session``): use one per sync.
 """
 
-import email.utils
-import ipaddress
 import logging
-import math
 import re
 import time
-from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
-from urllib3.exceptions import NewConnectionError
 
 from . import endpoints
 from .exceptions import (
-    EpicentrAuthError,
-    EpicentrError,
     EpicentrNotFound,
     EpicentrProtocolError,
     EpicentrRateLimited,
     EpicentrTransientError,
-    EpicentrValidationError,
+)
+from .wire import (
+    PATH_VALUE_PATTERNS,
+    SHAPES,
+    checked_base_url,
+    describe_transport_error,
+    has_shape,
+    order_filters,
+    error_from_answer,
+    read_body,
+    request_was_sent,
 )
 
 _logger = logging.getLogger(__name__)
@@ -48,31 +50,6 @@ _logger = logging.getLogger(__name__)
 RETRY_READ_STATUSES = frozenset({429, 500, 502, 503, 504})
 # 500 and 504 are left out for writes: the backend may have applied the change before failing.
 RETRY_WRITE_STATUSES = frozenset({429, 502, 503})
-
-COMMENTS_PAGE_SIZE = 100
-# Bounds against a broken or hostile server: the largest answer read (a list page of 50 orders
-# is ~0.2 MB), the longest Retry-After believed, and how long one answer may take to arrive
-# in all (the read timeout bounds only the wait for each next chunk).
-MAX_ANSWER_BYTES = 16 * 1024 * 1024
-MAX_RETRY_AFTER = 24 * 3600
-MAX_ANSWER_SECONDS = 120
-
-# Values put into a path must be plain segments, so no input can steer the URL elsewhere.
-_PATH_VALUE_PATTERNS = {
-    "order_id": re.compile(
-        r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    ),
-    "status": re.compile(r"[a-z][a-z0-9_]*"),
-    "role": re.compile(r"[a-z][a-z0-9_]*"),
-}
-
-# What a successful read must look like, by name.
-_SHAPES = {
-    "object": "a JSON object",
-    "items": "a JSON object with an 'items' list of objects",
-    "total": "a JSON object with an integer 'total'",
-}
-
 
 class _BearerAuth(AuthBase):
     """Adds the token to a request. Given as ``auth=``, it also stops requests from
@@ -175,7 +152,7 @@ class EpicentrClient:
         sort = sort or ()  # None or (): Epicentr's default order
         if not isinstance(limit, int) or limit < 1:
             raise ValueError("limit must be a positive integer")
-        params = _order_filters(
+        params = order_filters(
             updated_from, updated_to, created_from, created_to, statuses, number
         )
         params += [("sort[]", field) for field in sort] + [("limit", limit)]
@@ -204,24 +181,9 @@ class EpicentrClient:
             # A cursor is only ever a query value: the URL stays base_url + our own path.
             page = self._request("GET", path, params=params + [("cursor", cursor)], expect="items")
 
-    def iter_order_items(self, *args, **kwargs):
-        """Like iter_orders(), one order dict at a time."""
-        for page in self.iter_orders(*args, **kwargs):
-            yield from page
-
-    def count_orders(
-        self,
-        updated_from=None,
-        updated_to=None,
-        created_from=None,
-        created_to=None,
-        statuses=None,
-        number=None,
-    ):
-        params = _order_filters(
-            updated_from, updated_to, created_from, created_to, statuses, number
-        )
-        return self._call("GET", endpoints.ORDER_TOTAL, params=params, expect="total")["total"]
+    def count_orders(self, **filters):
+        """How many orders match ``filters`` (those of iter_orders(), without sort and limit)."""
+        return self._call("GET", endpoints.ORDER_TOTAL, params=order_filters(**filters), expect="total")["total"]
 
     def get_order(self, order_id):
         return self._call("GET", endpoints.ORDER_CARD, order_id=order_id, expect="object")
@@ -281,37 +243,13 @@ class EpicentrClient:
         """[{code, title, translationKey}, ...] for ``role``."""
         return self._call("GET", endpoints.CANCEL_REASONS, role=role, expect="items")["items"]
 
-    def get_comments(self, order_id):
-        """All comments of the order (read with offset/limit pages)."""
-        comments, previous_page = [], None
-        while True:
-            params = [("offset", len(comments)), ("limit", COMMENTS_PAGE_SIZE)]
-            page = self._call(
-                "GET", endpoints.COMMENTS, params=params, order_id=order_id, expect="items"
-            )["items"]
-            if page and page == previous_page:  # a server ignoring offset would loop forever
-                raise EpicentrProtocolError(
-                    "comment paging returned the same page twice",
-                    method="GET",
-                    path=self._path(endpoints.COMMENTS, order_id=order_id),
-                )
-            comments += page
-            if len(page) < COMMENTS_PAGE_SIZE:
-                return comments
-            previous_page = page
-
-    def add_comment(self, order_id, content):
-        if not isinstance(content, str) or not content.strip():
-            raise ValueError("a comment must be a non-empty string")
-        self._call("POST", endpoints.COMMENTS, json={"content": content}, order_id=order_id)
-
     # ------------------------------------------------------------------ plumbing
 
     def _path(self, endpoint, **path_values):
         """The path of the version of ``endpoint`` in use, with checked values filled in."""
         template = endpoint.fallback if endpoint in self._missing_routes else endpoint.path
         for name, value in path_values.items():
-            if not isinstance(value, str) or not _PATH_VALUE_PATTERNS[name].fullmatch(value):
+            if not isinstance(value, str) or not PATH_VALUE_PATTERNS[name].fullmatch(value):
                 raise ValueError(f"invalid {name} for an Epicentr path: {value!r}")
         return template.format(**path_values)
 
@@ -335,7 +273,7 @@ class EpicentrClient:
     def _request(self, method, path, *, params=None, json=None, expect=None):
         """Send one logical request, retrying as the module docstring says.
 
-        ``expect`` names the shape a read must return (see _SHAPES); writes pass None and
+        ``expect`` names the shape a read must return (see SHAPES); writes pass None and
         their answer body, if any, is not read.
         """
         attempt = 0
@@ -387,9 +325,9 @@ class EpicentrClient:
                 auth=self._auth,
                 timeout=self.timeout,
                 allow_redirects=False,
-                stream=True,  # read by _read_body, within MAX_ANSWER_BYTES
+                stream=True,  # read by read_body, within MAX_ANSWER_BYTES
             )
-            _read_body(response, started, method, path)
+            read_body(response, started, method, path)
         except requests.RequestException as exc:
             _logger.debug(
                 "Epicentr %s %s -> %s after %.0f ms",
@@ -399,8 +337,8 @@ class EpicentrClient:
                 (time.monotonic() - started) * 1000,
             )
             raise EpicentrTransientError(
-                _describe_transport_error(exc, self.timeout),
-                request_sent=_request_was_sent(exc),
+                describe_transport_error(exc, self.timeout),
+                request_sent=request_was_sent(exc),
                 method=method,
                 path=path,
             ) from exc
@@ -419,180 +357,15 @@ class EpicentrClient:
                 "redirect not followed (the token goes only to the configured URL)", **context
             )
         if status >= 400 or status < 200:
-            raise self._error_from(response, context)
+            raise error_from_answer(response, context, self._auth.redact)
         if expect is None:
             return None
         if status in (202, 204) or not response.content:
-            raise EpicentrProtocolError(f"empty answer, expected {_SHAPES[expect]}", **context)
+            raise EpicentrProtocolError(f"empty answer, expected {SHAPES[expect]}", **context)
         try:
             data = response.json()
         except ValueError:
             raise EpicentrProtocolError("the answer is not JSON", **context) from None
-        if not _has_shape(data, expect):
-            raise EpicentrProtocolError(f"unexpected answer, expected {_SHAPES[expect]}", **context)
+        if not has_shape(data, expect):
+            raise EpicentrProtocolError(f"unexpected answer, expected {SHAPES[expect]}", **context)
         return data
-
-    def _error_from(self, response, context):
-        """The EpicentrError for an error answer, with Epicentr's own message and details."""
-        try:
-            body = response.json() if response.content else None
-        except ValueError:
-            body = None  # an HTML page from a proxy, say: keep only the status line
-        message = code = errors = None
-        if isinstance(body, dict):
-            message, code, errors = body.get("message"), body.get("code"), body.get("errors")
-        if isinstance(message, list):  # 422 may carry a list of messages
-            errors = errors or message
-            message = "; ".join(str(item) for item in message)
-        if not isinstance(message, str) or not message:
-            message = response.reason or "error"
-        details = {"code": code, "errors": errors, **context}
-        message = self._auth.redact(message)
-        status = context["status"]
-        if status in (401, 403):
-            return EpicentrAuthError(message, **details)
-        if status in (404, 410):
-            return EpicentrNotFound(message, **details)
-        if status in (400, 422):
-            return EpicentrValidationError(message, **details)
-        if status == 429:
-            return EpicentrRateLimited(
-                message,
-                retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
-                **details,
-            )
-        if status >= 500:
-            return EpicentrTransientError(message, **details)
-        return EpicentrError(message, **details)
-
-
-def checked_base_url(base_url):
-    """``base_url`` without a trailing slash, or ValueError: https only (http for loopback), no
-    credentials, query or fragment. The source form checks with it too."""
-    parts = urlsplit(base_url.strip() if isinstance(base_url, str) else "")
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ValueError("the Epicentr base URL has an invalid port") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError("the Epicentr base URL must be an https:// URL")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValueError("the Epicentr base URL must not carry credentials, a query or a fragment")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"plain http is refused for {parts.hostname}: use https (http only for a loopback host)"
-        )
-    return base_url.strip().rstrip("/")
-
-
-def is_order_id(value):
-    """Whether ``value`` is an Epicentr order id (a UUID), the only kind put into a path."""
-    return isinstance(value, str) and bool(_PATH_VALUE_PATTERNS["order_id"].fullmatch(value))
-
-
-def _is_loopback(host):
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _order_filters(updated_from, updated_to, created_from, created_to, statuses, number):
-    """Query parameters of the order list/total filters, in Epicentr's bracket syntax."""
-    params = []
-    for name, value in (
-        ("filter[updatedAt][from]", updated_from),
-        ("filter[updatedAt][to]", updated_to),
-        ("filter[createdAt][from]", created_from),
-        ("filter[createdAt][to]", created_to),
-    ):
-        if value is not None:
-            params.append((name, _utc_iso(value, name)))
-    if isinstance(statuses, str):
-        statuses = [statuses]
-    params += [("filter[statusCode][]", status) for status in statuses or ()]
-    if number is not None:
-        params.append(("filter[number]", str(number)))
-    return params
-
-
-def _utc_iso(value, name):
-    """``2026-10-05T07:42:18+00:00`` for an aware or naive-UTC datetime."""
-    if not isinstance(value, datetime):
-        raise TypeError(f"{name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def _has_shape(data, expect):
-    if not isinstance(data, dict):
-        return False
-    if expect == "items":
-        items = data.get("items")
-        return isinstance(items, list) and all(isinstance(item, dict) for item in items)
-    if expect == "total":
-        return type(data.get("total")) is int
-    return True
-
-
-def _read_body(response, started, method, path):
-    """Read the answer into ``response.content``, refusing one over MAX_ANSWER_BYTES or one
-    that trickles in for longer than MAX_ANSWER_SECONDS."""
-    chunks, size = [], 0
-    try:
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise EpicentrProtocolError(f"the answer is larger than {MAX_ANSWER_BYTES} bytes",
-                                            status=response.status_code, method=method, path=path)
-            if time.monotonic() - started > MAX_ANSWER_SECONDS:
-                raise EpicentrTransientError(f"the answer took longer than {MAX_ANSWER_SECONDS} s",
-                                             method=method, path=path)
-            chunks.append(chunk)
-    finally:
-        response.close()
-    # what requests itself does once it has read a body: .content and .json() use it
-    response._content = b"".join(chunks)
-    response._content_consumed = True
-
-
-def _retry_after_seconds(value):
-    """Retry-After in seconds (it is either a number of seconds or an HTTP date), or None;
-    never more than MAX_RETRY_AFTER."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        seconds = (when - datetime.now(timezone.utc)).total_seconds()
-    if math.isnan(seconds):
-        return None
-    return min(max(0.0, seconds), MAX_RETRY_AFTER)
-
-
-def _request_was_sent(exc):
-    """False when no connection was made, so the request cannot have reached Epicentr."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        return not isinstance(getattr(exc.args[0], "reason", None), NewConnectionError)
-    return True
-
-
-def _describe_transport_error(exc, timeout):
-    if isinstance(exc, requests.ConnectTimeout):
-        return f"could not connect within {timeout[0]} s"
-    if isinstance(exc, requests.ReadTimeout):
-        return f"no answer within {timeout[1]} s"
-    if not _request_was_sent(exc):
-        return "could not connect"
-    return f"connection failed ({type(exc).__name__})"

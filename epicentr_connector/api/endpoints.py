@@ -1,6 +1,6 @@
 """Every Epicentr Merchant API path the connector calls, with its version.
 
-Epicentr versions each endpoint separately (API-NOTES §1.2). Where a newer version is
+Epicentr versions each endpoint separately. Where a newer version is
 preferred but may be missing on a gateway, the older one is its ``fallback``: the client
 switches to it only when the newer route itself does not exist ("No route configured"),
 never when the route answers that an order does not exist.
@@ -27,4 +27,3 @@ ALLOWED_STATUSES = Endpoint("/v2/oms/orders/{order_id}/allowed-statuses")
 CHANGE_STATUS = Endpoint("/v2/oms/orders/{order_id}/change-status/to/{status}")
 SHIPMENT_NUMBER = Endpoint("/v1/oms/orders/{order_id}/shipment-number")
 CANCEL_REASONS = Endpoint("/v2/oms/order-cancel-reasons/{role}")
-COMMENTS = Endpoint("/v2/oms/orders/{order_id}/comments")

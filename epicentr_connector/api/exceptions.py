@@ -6,9 +6,12 @@ Every error carries:
     message  Epicentr's own ``message`` text (or a short description of what went wrong)
     errors   validation details from the body (400/422), else None
     method, path   the request that failed (path only: never the host's query or headers)
+    kind     what went wrong, in one word: the key of the message a person reads (utils/errors.py)
 
 The text of an error never contains the API token.
 """
+
+import requests
 
 
 class EpicentrError(Exception):
@@ -25,13 +28,23 @@ class EpicentrError(Exception):
         answer = f"HTTP {status}: " if status else ""
         super().__init__(f"{where}{answer}{message}")
 
+    kind = "refused"
+
 
 class EpicentrAuthError(EpicentrError):
     """401/403: the token is wrong or revoked, or it may not do this."""
 
+    @property
+    def kind(self):
+        return "forbidden" if self.status == 403 else "token_refused"
+
 
 class EpicentrNotFound(EpicentrError):
     """404/410: the order (or the route) does not exist; 410 means it was deleted."""
+
+    @property
+    def kind(self):
+        return "no_route" if self.route_missing else "refused"
 
     @property
     def gone(self):
@@ -47,9 +60,13 @@ class EpicentrNotFound(EpicentrError):
 class EpicentrValidationError(EpicentrError):
     """400/422: Epicentr refused the request; ``message`` and ``errors`` say why."""
 
+    kind = "refused"
+
 
 class EpicentrRateLimited(EpicentrError):
     """429: too many requests; ``retry_after`` is the wait Epicentr asked for, in seconds."""
+
+    kind = "rate_limited"
 
     def __init__(self, message, *, retry_after=None, **kwargs):
         super().__init__(message, **kwargs)
@@ -68,6 +85,16 @@ class EpicentrTransientError(EpicentrError):
         super().__init__(message, **kwargs)
         self.request_sent = request_sent
 
+    @property
+    def kind(self):
+        if self.status:
+            return "server_error"
+        if not self.request_sent:
+            return "unreachable"
+        return "timeout" if isinstance(self.__cause__, requests.Timeout) else "dropped"
+
 
 class EpicentrProtocolError(EpicentrError):
     """The answer is not what the API promises: not JSON, a wrong shape, or a redirect."""
+
+    kind = "unexpected_answer"

@@ -71,9 +71,9 @@ class EpicentrOrderImport(models.AbstractModel):
         if len(set(uuids)) != len(uuids):  # the same order twice in a page: keep its last state
             mapped = list({m["uuid"]: m for m in mapped}.values())
         existing = {
-            order.epicentr_order_id: order
+            order.epicentr_uuid: order
             for order in self.env["sale.order"].search(
-                [("epicentr_source_id", "=", source.id), ("epicentr_order_id", "in", uuids)])
+                [("epicentr_source_id", "=", source.id), ("epicentr_uuid", "in", uuids)])
         }
         new = [m for m in mapped if m["uuid"] not in existing]
         changed = [m for m in mapped if m["uuid"] in existing]
@@ -226,7 +226,7 @@ class EpicentrOrderImport(models.AbstractModel):
     @api.model
     def _create_orders(self, source, new, partners, products):
         company = source.company_id
-        salespeople = source._next_salespeople(len(new))
+        salespeople = self._next_salespeople(source, len(new))
         shop = self.with_context(lang=company.partner_id.lang or self.env.lang)  # the shop's language, not the cron's
         placeholders = self.env["res.partner"].create([
             {"name": shop.env._("Epicentr buyer #%(number)s", number=m["number"]), "company_id": company.id}
@@ -248,7 +248,6 @@ class EpicentrOrderImport(models.AbstractModel):
                 "epicentr_source_id": source.id,
                 "epicentr_buyer_hidden": m["uuid"] not in partners,
                 "epicentr_buyer_placeholder_id": placeholder_of[m["uuid"]].id if m["uuid"] in placeholder_of else False,
-                "epicentr_sync_state": "ok",
                 "company_id": company.id,
                 "partner_id": customer.id,
                 "partner_invoice_id": customer.id,
@@ -268,15 +267,29 @@ class EpicentrOrderImport(models.AbstractModel):
             vals_list.append(vals)
         orders = self.env["sale.order"].with_company(company).create(vals_list)
         by_status = {m["uuid"]: m["status"] for m in new}
-        done = orders.filtered(lambda o: by_status[o.epicentr_order_id] in const.DONE_STATUSES)
+        done = orders.filtered(lambda o: by_status[o.epicentr_uuid] in const.DONE_STATUSES)
         if done:
             # The buyer already has the goods: record the sale, move no stock.
             self._subscribe_customers(done)
             done.with_context(skip_procurement=True).action_confirm()
             done.action_lock()
-        orders.filtered(lambda o: by_status[o.epicentr_order_id] in const.CANCELLED_STATUSES)._action_cancel()
+        orders.filtered(lambda o: by_status[o.epicentr_uuid] in const.CANCELLED_STATUSES)._action_cancel()
         self._schedule_confirmation(orders.filtered("epicentr_confirm_deadline"))
         return orders
+
+    @api.model
+    def _next_salespeople(self, source, count):
+        """The next ``count`` salespeople of the round-robin pool (empty users when it is empty).
+
+        The caller holds the source's sync lock, so two imports never hand out the same turn."""
+        pool = source.salesperson_ids.sorted("id")
+        if not pool:
+            return [self.env["res.users"]] * count
+        start = (list(pool).index(source.rr_last_user_id) + 1) if source.rr_last_user_id in pool else 0
+        picked = [pool[(start + i) % len(pool)] for i in range(count)]
+        if picked:
+            source.rr_last_user_id = picked[-1]
+        return picked
 
     @api.model
     def _subscribe_customers(self, orders):

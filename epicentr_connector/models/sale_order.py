@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .. import const
+from ..utils.messages import notification
 from ..utils.switches import switch
 
 
@@ -12,7 +13,7 @@ class SaleOrder(models.Model):
         "epicentr.source", index="btree_not_null", readonly=True,
         copy=False, ondelete="restrict",
     )
-    epicentr_order_id = fields.Char(
+    epicentr_uuid = fields.Char(
         string="Epicentr Order ID", readonly=True, copy=False,
         help="Epicentr's UUID of the order (the last part of its address in the seller cabinet).",
     )
@@ -24,14 +25,18 @@ class SaleOrder(models.Model):
         help="The order's status on Epicentr. It changes with every sync; Odoo's own status "
         "follows it only when Epicentr cancels the order.",
     )
+    epicentr_status_tone = fields.Selection(
+        [("warning", "Waiting"), ("info", "In progress"), ("success", "Done"), ("danger", "Ended")],
+        compute="_compute_epicentr_status_name", help="The colour of Epicentr's status badge.")
     epicentr_status_unknown = fields.Boolean(
         string="Unknown Epicentr Status", compute="_compute_epicentr_status_unknown", store=True,
     )
-    epicentr_sync_state = fields.Selection(
+    # The outbox's state for the order: error (with the messages), pending or ok.
+    epicentr_push_state = fields.Selection(
         [("ok", "In sync"), ("pending", "Waiting to be sent"), ("error", "Sync error")],
-        string="Epicentr Sync", readonly=True, copy=False,
+        string="Epicentr Sync", compute="_compute_epicentr_push", store=True, copy=False,
     )
-    epicentr_sync_error = fields.Text(readonly=True, copy=False)
+    epicentr_push_error = fields.Text(compute="_compute_epicentr_push", store=True, copy=False)
     epicentr_created_at = fields.Datetime(string="Placed on Epicentr", readonly=True, copy=False)
     epicentr_updated_at = fields.Datetime(string="Changed on Epicentr", readonly=True, copy=False)
     epicentr_confirm_deadline = fields.Datetime(
@@ -71,21 +76,37 @@ class SaleOrder(models.Model):
     # fetches the full card only when it changed. Timestamps alone have a 1 s resolution.
     epicentr_fingerprint = fields.Char(readonly=True, copy=False)
     epicentr_url = fields.Char(string="Epicentr Cabinet Link", compute="_compute_epicentr_url")
-    epicentr_push_ids = fields.One2many("epicentr.push", "order_id", string="Epicentr Outbox", readonly=True)
+    epicentr_outbox_ids = fields.One2many("epicentr.outbox", "order_id", readonly=True)
 
     _sql_constraints = [
         (
             "epicentr_order_unique",
-            "UNIQUE(epicentr_source_id, epicentr_order_id)",
+            "UNIQUE(epicentr_source_id, epicentr_uuid)",
             "This Epicentr order is already imported for this source.",
         ),
     ]
+
+    @api.depends("epicentr_source_id", "epicentr_outbox_ids.state", "epicentr_outbox_ids.last_error")
+    def _compute_epicentr_push(self):
+        for order in self:
+            waiting = order.epicentr_outbox_ids.filtered(lambda e: e.state in ("pending", "failed")).sorted("id")
+            failed = waiting.filtered(lambda e: e.state == "failed")
+            if not order.epicentr_source_id:
+                order.epicentr_push_state = order.epicentr_push_error = False
+            elif failed:
+                order.epicentr_push_state, order.epicentr_push_error = "error", "\n".join(failed.mapped("last_error"))
+            elif waiting:
+                order.epicentr_push_state, order.epicentr_push_error = "pending", waiting[-1].last_error or False
+            else:
+                order.epicentr_push_state = "ok"
+                order.epicentr_push_error = False
 
     @api.depends("epicentr_status")
     def _compute_epicentr_status_name(self):
         for order in self:
             code = order.epicentr_status
             order.epicentr_status_name = const.STATUS_TITLES.get(code, code) if code else False
+            order.epicentr_status_tone = const.STATUS_TONES.get(code, False)
 
     @api.depends("epicentr_status")
     def _compute_epicentr_status_unknown(self):
@@ -98,11 +119,11 @@ class SaleOrder(models.Model):
         for order in self:
             order.epicentr_needs_mapping = bool(placeholder) and placeholder in order.order_line.product_id
 
-    @api.depends("epicentr_order_id")
+    @api.depends("epicentr_uuid")
     def _compute_epicentr_url(self):
         for order in self:
-            order.epicentr_url = order.epicentr_order_id and const.CABINET_ORDER_URL.format(
-                uuid=order.epicentr_order_id)
+            order.epicentr_url = order.epicentr_uuid and const.CABINET_ORDER_URL.format(
+                uuid=order.epicentr_uuid)
 
     def _prepare_confirmation_values(self):
         values = super()._prepare_confirmation_values()
@@ -129,7 +150,7 @@ class SaleOrder(models.Model):
         """Swap products in for the placeholder lines of quotations, where a product with the code now exists."""
         self.check_access("write")
         healed = self.env["epicentr.order.import"]._rematch_products(self)
-        return self.env["epicentr.source"]._notification(
+        return notification(
             "success" if healed else "warning",
             self.env._("Rematch products"),
             self.env._("%(count)s lines matched to a product.", count=healed) if healed
@@ -146,17 +167,19 @@ class SaleOrder(models.Model):
         before = {order.id: order.state for order in self if order.epicentr_source_id}
         result = super().write(vals)
         changed = self.filtered(lambda o: o.id in before and before[o.id] != o.state)
-        Push = self.env["epicentr.push"]
+        Push = self.env["epicentr.outbox"]
         Push._record(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
         Push._record(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
         return result
 
     def action_cancel(self):
         """Epicentr needs a reason to cancel: ask for it when a rule will send the cancellation."""
-        needs_reason = self.filtered(lambda o: o.epicentr_source_id._rule_for("order_cancelled")
+        Outbox = self.env["epicentr.outbox"]
+        needs_reason = self.filtered(lambda o: Outbox._rule_for(o.epicentr_source_id, "order_cancelled")
                                      and not o.epicentr_source_id.read_only
                                      and o.epicentr_status not in const.CANCELLED_STATUSES)
         if needs_reason and not switch(self.env, "epicentr_importing"):
+            self.env["epicentr.cancel.reason"]._refresh(needs_reason.epicentr_source_id)
             return {
                 "type": "ir.actions.act_window",
                 "name": self.env._("Cancel on Epicentr"),
@@ -171,11 +194,13 @@ class SaleOrder(models.Model):
         """Cancel with the reason chosen in the wizard; the outbox sends it with the cancellation.
         The reason must be one Epicentr lists for the orders' source."""
         self.check_access("write")
+        Reason = self.env["epicentr.cancel.reason"]
+        Reason._refresh(self.epicentr_source_id)
         for source in self.epicentr_source_id:
-            if reason_key not in dict(source._get_cancel_reasons()):
+            if reason_key not in dict(Reason._of(source)):
                 raise UserError(self.env._("“%(reason)s” is not one of Epicentr's cancel reasons.", reason=reason_key))
         result = super(SaleOrder, self.with_context(disable_cancel_warning=True)).action_cancel()
-        self.env["epicentr.push"].sudo().search([
+        self.env["epicentr.outbox"].sudo().search([
             ("order_id", "in", self.ids), ("event", "=", "order_cancelled"), ("state", "=", "pending"),
         ]).write({"cancel_reason_key": reason_key, "cancel_comment": comment or False})
         return result
@@ -187,23 +212,8 @@ class SaleOrder(models.Model):
         done = outgoing.filtered(lambda p: p.state == "done")
         return (done or outgoing).sorted("id")[-1:]
 
-    def _epicentr_update_push_state(self):
-        """Show the outbox's state on the orders: error (with the message), pending or ok."""
-        Push = self.env["epicentr.push"].sudo()
-        for order in self:
-            entries = Push.search([("order_id", "=", order.id), ("state", "in", ("pending", "failed"))], order="id")
-            failed = entries.filtered(lambda e: e.state == "failed")
-            if failed:
-                values = {"epicentr_sync_state": "error", "epicentr_sync_error": "\n".join(failed.mapped("last_error"))}
-            elif entries:
-                values = {"epicentr_sync_state": "pending", "epicentr_sync_error": entries[-1:].last_error or False}
-            else:
-                values = {"epicentr_sync_state": "ok", "epicentr_sync_error": False}
-                order.activity_unlink(["epicentr_connector.mail_activity_epicentr_push_error"])
-            order.sudo().write(values)
-
     def action_epicentr_retry(self):
         """Send the failed outbox entries of these orders again (the order's Retry button)."""
         self.check_access("write")  # before the sudo: the outbox acts on the live cabinet
-        self.env["epicentr.push"].sudo().search([("order_id", "in", self.ids), ("state", "=", "failed")])._retry()
+        self.env["epicentr.outbox"].sudo().search([("order_id", "in", self.ids), ("state", "=", "failed")])._retry()
         return True

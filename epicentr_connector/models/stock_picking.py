@@ -11,19 +11,19 @@ class StockPicking(models.Model):
     # The order's Epicentr sync outcome, shown beside the tracking reference: computed as the
     # user who reads it (not as superuser, as a related field would), so only to those who may
     # read the order.
-    epicentr_sync_state = fields.Selection(
-        selection=lambda self: self.env["sale.order"]._fields["epicentr_sync_state"].selection,
+    epicentr_push_state = fields.Selection(
+        selection=lambda self: self.env["sale.order"]._fields["epicentr_push_state"].selection,
         compute="_compute_epicentr_sync", compute_sudo=False)
-    epicentr_sync_error = fields.Text(compute="_compute_epicentr_sync", compute_sudo=False)
+    epicentr_push_error = fields.Text(compute="_compute_epicentr_sync", compute_sudo=False)
 
-    @api.depends("sale_id.epicentr_sync_state", "sale_id.epicentr_sync_error")
+    @api.depends("sale_id.epicentr_push_state", "sale_id.epicentr_push_error")
     @api.depends_context("uid")
     def _compute_epicentr_sync(self):
         for picking in self:
             order = picking.sale_id
             readable = order and order.has_access("read")
-            picking.epicentr_sync_state = readable and order.epicentr_sync_state
-            picking.epicentr_sync_error = readable and order.epicentr_sync_error
+            picking.epicentr_push_state = readable and order.epicentr_push_state
+            picking.epicentr_push_error = readable and order.epicentr_push_error
 
     def write(self, vals):
         """A tracking number entered, changed or removed on an Epicentr order's delivery is
@@ -40,7 +40,7 @@ class StockPicking(models.Model):
                 "Only users who may change the Epicentr order %(orders)s can change its tracking number.",
                 orders=", ".join(orders.sudo().mapped("name"))))
         result = super().write(vals)
-        Push = self.env["epicentr.push"]
+        Push = self.env["epicentr.outbox"]
         for picking in self.filtered(lambda p: p.id in before and p.picking_type_code == "outgoing"):
             now = normalize_tracking(picking.carrier_tracking_ref)
             if now == before[picking.id]:
@@ -56,5 +56,5 @@ class StockPicking(models.Model):
         if not switch(self.env, "epicentr_importing"):
             for picking in self.sudo().filtered(
                     lambda p: p.state == "done" and p.picking_type_code == "outgoing" and p.sale_id.epicentr_source_id):
-                self.env["epicentr.push"]._record(picking.sale_id, "delivery_done", picking)
+                self.env["epicentr.outbox"]._record(picking.sale_id, "delivery_done", picking)
         return result

@@ -60,9 +60,9 @@ class PushCommon(EpicentrCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.Push = cls.env["epicentr.push"]
-        cls.push_cron = cls.env.ref("epicentr_connector.ir_cron_epicentr_push")
-        cls.error_activity = cls.env.ref("epicentr_connector.mail_activity_epicentr_push_error")
+        cls.Push = cls.env["epicentr.outbox"]
+        cls.push_cron = cls.env.ref("epicentr_connector.ir_cron_epicentr_outbox")
+        cls.error_activity = cls.env.ref("epicentr_connector.mail_activity_epicentr_outbox_error")
 
     def setUp(self):
         super().setUp()
@@ -86,7 +86,7 @@ class PushCommon(EpicentrCommon):
         stats = self.source._sync_orders()
         self.assertNotIn("busy", stats)
         order = self.env["sale.order"].search(
-            [("epicentr_source_id", "=", self.source.id), ("epicentr_order_id", "=", card["id"])])
+            [("epicentr_source_id", "=", self.source.id), ("epicentr_uuid", "=", card["id"])])
         self.assertTrue(order, "the sandbox order was not imported")
         self.sandbox.clear_requests()
         return order

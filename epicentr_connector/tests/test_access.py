@@ -74,7 +74,7 @@ class TestAccess(TransactionCase):
                 cls.order_number += 1
                 vals.update(
                     epicentr_source_id=source.id,
-                    epicentr_order_id=f"00000000-0000-4000-8000-{cls.order_number:012d}",
+                    epicentr_uuid=f"00000000-0000-4000-8000-{cls.order_number:012d}",
                     epicentr_number=f"ACC-{cls.order_number}",
                 )
             cls.orders[key] = cls.env["sale.order"].with_company(company).create(vals)
@@ -246,9 +246,9 @@ class TestAccess(TransactionCase):
     def test_salespeople_of_the_pool_see_the_source_orders(self):
         """Round-robin hands a pool member orders: being in the pool opens the source like access."""
         user = self.all_none
-        self.source_b.manager_ids = [Command.link(user.id)]
+        self.source_b.salesperson_ids = [Command.link(user.id)]
         self._assert_sees(user, self.expected[user] | {"b_free", "b_own"})
-        self.source_b.manager_ids = [Command.unlink(user.id)]
+        self.source_b.salesperson_ids = [Command.unlink(user.id)]
         self._assert_sees(user, self.expected[user])
 
     def test_portal_users_are_left_to_the_portal_rules(self):

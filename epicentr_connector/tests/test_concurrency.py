@@ -28,11 +28,9 @@ from .test_hardening import iso
 
 TIMEOUT = 30  # seconds: the bound of every wait and join, never a pause
 PAGE = 10  # list page size of these tests (the "epicentr_page_size" context key)
-SOURCE_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_source"
-PUSH_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_push"
 # What the tests commit, deleted afterwards (rows with a higher id than before the test), in
 # an order the foreign keys accept.
-COMMITTED_TABLES = ("mail_activity", "mail_message", "mail_followers", "epicentr_push", "epicentr_sync_log",
+COMMITTED_TABLES = ("mail_activity", "mail_message", "mail_followers", "epicentr_outbox", "epicentr_sync_log",
                     "sale_order_line", "sale_order", "epicentr_status_rule", "epicentr_source", "res_partner",
                     "ir_cron_trigger")
 
@@ -157,7 +155,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
 
     @staticmethod
     def cron_send(env):
-        return env["epicentr.push"]._cron_send()
+        return env["epicentr.outbox"]._cron_send()
 
     def holder(self):
         """A transaction of the test that other transactions can be made to wait for."""
@@ -205,7 +203,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
                        and not r.path.endswith("/total"))
 
     def assert_each_once(self, cards):
-        uuids = self.read(lambda env: self.orders(env).mapped("epicentr_order_id"))
+        uuids = self.read(lambda env: self.orders(env).mapped("epicentr_uuid"))
         self.assertEqual(Counter(uuids), Counter(card["id"] for card in cards), "every order exactly once")
 
     def assert_source_clean(self):
@@ -230,7 +228,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         hold = self.holder()
         env = api.Environment(hold, SUPERUSER_ID, {"tracking_disable": True, "mail_create_nosubscribe": True})
         env["sale.order"].create({"partner_id": env.company.partner_id.id, "name": "hold",
-                                  "epicentr_source_id": self.source_id, "epicentr_order_id": cards[24]["id"]})
+                                  "epicentr_source_id": self.source_id, "epicentr_uuid": cards[24]["id"]})
         env.flush_all()
 
         first = self.start(self.sync)
@@ -271,9 +269,9 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
 
         self.assert_each_once(cards[:20])
         source = self.read(lambda env: env["epicentr.source"].browse(self.source_id).read(
-            ["last_sync_at", "history_done"])[0])
+            ["sync_cursor_at", "history_done"])[0])
         page_2_end = datetime.fromisoformat(cards[19]["updatedAt"]).astimezone(timezone.utc).replace(tzinfo=None)
-        self.assertEqual((source["last_sync_at"], source["history_done"]), (page_2_end, False),
+        self.assertEqual((source["sync_cursor_at"], source["history_done"]), (page_2_end, False),
                          "the cursor moved with the committed pages")
 
         before = self.card_gets()
@@ -297,7 +295,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         card = cards[1]
         self.committed(self.sync)
         admin = self.read(lambda env: env.ref("base.user_admin").id)
-        order_id = self.read(lambda env: self.orders(env).filtered(lambda o: o.epicentr_order_id == card["id"]).id)
+        order_id = self.read(lambda env: self.orders(env).filtered(lambda o: o.epicentr_uuid == card["id"]).id)
         self.committed(lambda env: env["sale.order"].with_user(admin).browse(order_id).action_confirm())
         card["comment"] = "Передзвоніть після 18:00"
         self.sandbox.store.touch(card["id"])
@@ -320,7 +318,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
             if second == "push":  # the sender is woken again at once
                 soon = self.read(lambda env: env["ir.cron.trigger"].search_count([
                     ("id", ">", last_trigger), ("call_at", "<=", fields.Datetime.now()),
-                    ("cron_id", "=", env.ref("epicentr_connector.ir_cron_epicentr_push").id)]))
+                    ("cron_id", "=", env.ref("epicentr_connector.ir_cron_epicentr_outbox").id)]))
             else:  # the source stays due: the sync cron runs every minute
                 soon = self.read(lambda env: env["epicentr.source"].browse(self.source_id).next_sync_at
                                  <= fields.Datetime.now())
@@ -329,8 +327,8 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
             self.committed(self.cron_send)
             self.committed(self.cron_sync)
 
-        retried = [r.name for r in logs if "concurrent update" in r.getMessage()]
-        self.assertEqual(retried, [PUSH_LOGGER if second == "push" else SOURCE_LOGGER],
+        retried = [r.getMessage().split()[1] for r in logs if "concurrent update" in r.getMessage()]
+        self.assertEqual(retried, ["outbox" if second == "push" else "source"],
                          f"the one that waited second met the concurrent update and was retried: {describe(logs)}")
         self.assertEqual(describe(r for r in logs if r.levelno >= logging.WARNING), "", "nothing alarming in the log")
         writes = [(r.method, r.path.rsplit("/", 1)[-1]) for r in self.sandbox.writes()]
@@ -340,12 +338,12 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
 
         def state(env):
             order = env["sale.order"].browse(order_id)
-            pushes = order.epicentr_push_ids
+            pushes = order.epicentr_outbox_ids
             return {"state": order.state, "epicentr_status": order.epicentr_status,
-                    "comment": order.epicentr_buyer_comment, "sync": order.epicentr_sync_state,
-                    "error": order.epicentr_sync_error, "pushes": set(pushes.mapped("state")),
+                    "comment": order.epicentr_buyer_comment, "sync": order.epicentr_push_state,
+                    "error": order.epicentr_push_error, "pushes": set(pushes.mapped("state")),
                     "activities": len(order.activity_ids.filtered(
-                        lambda a: a.activity_type_id == env.ref("epicentr_connector.mail_activity_epicentr_push_error")))}
+                        lambda a: a.activity_type_id == env.ref("epicentr_connector.mail_activity_epicentr_outbox_error")))}
         self.assertEqual(self.read(state), {
             "state": "sale", "epicentr_status": "confirmed", "comment": "Передзвоніть після 18:00",
             "sync": "ok", "error": False, "pushes": {"done"}, "activities": 0})
@@ -372,7 +370,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         cards = self.add_history(3)
         self.committed(self.sync)
         card = cards[0]
-        order_id = self.read(lambda env: self.orders(env).filtered(lambda o: o.epicentr_order_id == card["id"]).id)
+        order_id = self.read(lambda env: self.orders(env).filtered(lambda o: o.epicentr_uuid == card["id"]).id)
         return cards, card, order_id
 
     def _assert_both_kept(self, card, order_id):

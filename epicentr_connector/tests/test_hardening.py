@@ -13,7 +13,7 @@ from odoo import fields
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..api.client import EpicentrClient, EpicentrError
+from ..api import EpicentrClient, EpicentrError
 from .common import SANDBOX_TOKEN, EpicentrCommon
 from ..utils.switches import ServerOnly
 
@@ -77,7 +77,7 @@ class TestHardening(EpicentrCommon):
 
     def imported(self, card, source=None):
         return self.Order.search([("epicentr_source_id", "=", (source or self.source).id),
-                                  ("epicentr_order_id", "=", card["id"])])
+                                  ("epicentr_uuid", "=", card["id"])])
 
     def sync(self, source=None):
         with mute_logger(SOURCE_LOGGER, "odoo.addons.epicentr_connector.models.epicentr_order_import",
@@ -214,7 +214,7 @@ class TestHardening(EpicentrCommon):
         stats = self.sync()
         self.assertEqual(stats["created"], 0)
         self.assertIn("The sync stopped", self.source.last_error)
-        self.assertFalse(self.source.last_sync_at, "the cursor did not move past unseen orders")
+        self.assertFalse(self.source.sync_cursor_at, "the cursor did not move past unseen orders")
         self.sandbox.clear_faults()
         self.sync()
         self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))

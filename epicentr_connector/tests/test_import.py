@@ -17,7 +17,7 @@ from ..utils.switches import ServerOnly
 
 _logger = logging.getLogger(__name__)
 SYNC_LOCK = "SELECT pg_try_advisory_xact_lock(%s, %s)"
-MAX_QUERIES_PER_ORDER = 7  # in a page of 50 or 500 orders (6.2 and 4.9 measured; DESIGN §6 allows 20)
+MAX_QUERIES_PER_ORDER = 7  # in a page of 50 or 500 orders (6.2 and 4.9 measured)
 
 
 def iso(moment):
@@ -61,7 +61,7 @@ class TestOrderImport(EpicentrCommon):
         return stats
 
     def imported(self, card):
-        return self.Order.search([("epicentr_source_id", "=", self.source.id), ("epicentr_order_id", "=", card["id"])])
+        return self.Order.search([("epicentr_source_id", "=", self.source.id), ("epicentr_uuid", "=", card["id"])])
 
     def ago(self, **delta):
         return iso(datetime.now(timezone.utc) - timedelta(**delta))
@@ -94,7 +94,7 @@ class TestOrderImport(EpicentrCommon):
         self.sync()
         order = self.imported(card)
         self.assertEqual(order.epicentr_status, "sent")
-        cursor = self.source.last_sync_at
+        cursor = self.source.sync_cursor_at
         self.sandbox.clear_requests()
         self.sandbox.store.platform_set_status(card["id"], "delivered")
         stats = self.sync()
@@ -105,7 +105,7 @@ class TestOrderImport(EpicentrCommon):
         listed = [r for r in self.sandbox.requests if r.path.endswith("/oms/orders")]
         self.assertEqual(listed[0].query["filter[updatedAt][from]"],
                          [iso((cursor - timedelta(minutes=5)).replace(tzinfo=timezone.utc))])
-        self.assertGreaterEqual(self.source.last_sync_at, cursor)
+        self.assertGreaterEqual(self.source.sync_cursor_at, cursor)
 
     def test_idle_poll_is_one_request(self):
         self.add(statusCode="confirmed", createdAt=self.ago(hours=2), updatedAt=self.ago(hours=1))
@@ -328,7 +328,7 @@ class TestOrderImport(EpicentrCommon):
 
     def test_new_order_gets_a_confirmation_activity_with_the_deadline(self):
         seller = new_test_user(self.env, login="epc_seller", groups="sales_team.group_sale_salesman")
-        self.source.manager_ids = seller
+        self.source.salesperson_ids = seller
         card = self.add(statusCode="new")
         self.sync()
         order = self.imported(card)
@@ -346,7 +346,7 @@ class TestOrderImport(EpicentrCommon):
     def test_round_robin_is_fair_and_persistent(self):
         sellers = [new_test_user(self.env, login=f"epc_rr{i}", groups="sales_team.group_sale_salesman")
                    for i in range(3)]
-        self.source.manager_ids = [fields.Command.set([u.id for u in sellers])]
+        self.source.salesperson_ids = [fields.Command.set([u.id for u in sellers])]
         for _ in range(4):
             self.add(statusCode="confirmed")
         self.sync()
@@ -358,7 +358,7 @@ class TestOrderImport(EpicentrCommon):
         self.assertEqual(counts, [3, 3, 4])
 
     def test_empty_pool_assigns_nobody(self):
-        self.source.manager_ids = False
+        self.source.salesperson_ids = False
         card = self.add(statusCode="confirmed")
         self.sync()
         self.assertFalse(self.imported(card).user_id)
@@ -413,7 +413,7 @@ class TestOrderImport(EpicentrCommon):
         self.sync()
         order = self.imported(card)
         with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-            order.copy({"epicentr_source_id": self.source.id, "epicentr_order_id": card["id"]})
+            order.copy({"epicentr_source_id": self.source.id, "epicentr_uuid": card["id"]})
 
     def test_revoked_token_stops_the_sync_with_a_clear_message(self):
         self.add(statusCode="confirmed")
@@ -428,7 +428,7 @@ class TestOrderImport(EpicentrCommon):
 
 @tagged("post_install", "-at_install")
 class TestImportQueryCount(EpicentrCommon):
-    """SQL per imported order stays flat as the page grows, from 1 to 500 orders (DESIGN §6: ≤ 20 per order)."""
+    """SQL per imported order stays flat as the page grows, from 1 to 500 orders."""
 
     sandbox_orders = 0
 

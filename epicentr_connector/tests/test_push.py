@@ -1,8 +1,8 @@
 """Push to Epicentr: the outbox and its sender against the sandbox over real HTTP.
 
 Every test drives the real chain: a user action in Odoo (confirm, cancel, a tracking number on
-the delivery, validation) → the hook records an ``epicentr.push`` entry in the same
-transaction → ``epicentr.push._cron_send()`` (the cron's code; it does not commit in tests)
+the delivery, validation) → the hook records an ``epicentr.outbox`` entry in the same
+transaction → ``epicentr.outbox._cron_send()`` (the cron's code; it does not commit in tests)
 speaks HTTP to the sandbox on 127.0.0.1 → assertions on the sandbox's request log and on its
 order, which follows Epicentr's status machine (TTN only while ``confirmed``, cancel needs a
 reason, ``sent`` needs a TTN).
@@ -31,7 +31,7 @@ from .common import SANDBOX_TOKEN, PushCommon
 NP_TTN = "20450000000001"  # Nova Poshta: 14 digits starting with 20
 NP_TTN_2 = "59000000000002"
 MERCHANT_REASON = "order.merchant_cancel_reason.merchant_product_is_not_available"
-PUSH_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_push"
+PUSH_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_outbox"
 SOURCE_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_source"
 CLIENT_LOGGER = "odoo.addons.epicentr_connector.api.client"
 
@@ -122,7 +122,7 @@ class TestPush(PushCommon):
                          triggers_before + 1)
         entry = self.entries(order)
         self.assertRecordValues(entry, [{"kind": "status", "target_status": "confirmed", "state": "pending"}])
-        self.assertEqual(order.epicentr_sync_state, "pending")
+        self.assertEqual(order.epicentr_push_state, "pending")
 
         self.send()
         # allowed-statuses is read before each step; no step is skipped
@@ -133,7 +133,7 @@ class TestPush(PushCommon):
         ])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 1, "last_error": False}])
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
 
         # idempotence: the sender again has nothing to send
         self.sandbox.clear_requests()
@@ -149,7 +149,7 @@ class TestPush(PushCommon):
         self.send()
         self.assertEqual(self.sandbox.writes(), [])
         self.assertEqual(self.entries(order).state, "done")
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
 
     def test_confirming_an_order_epicentr_already_shipped_is_not_an_error(self):
         # Imported while `sent` (a quotation in Odoo): confirming it in Odoo asks for
@@ -162,7 +162,7 @@ class TestPush(PushCommon):
         self.assertEqual(self.sandbox.writes(), [])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "sent")
         self.assertEqual(self.entries(order).state, "done")
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
         self.assertFalse(self.error_activities(order))
 
     def test_refusal_is_shown_on_the_order_and_retry_resends(self):
@@ -178,14 +178,14 @@ class TestPush(PushCommon):
         entry = self.entries(order).filtered(lambda e: e.state != "superseded")
         self.assertRecordValues(entry, [{"state": "failed", "target_status": "canceled"}])
         self.assertIn("does not allow", entry.last_error)
-        self.assertEqual(order.epicentr_sync_state, "error")
-        self.assertEqual(order.epicentr_sync_error, entry.last_error)
+        self.assertEqual(order.epicentr_push_state, "error")
+        self.assertEqual(order.epicentr_push_error, entry.last_error)
         self.assertEqual(len(self.notes(order, "Could not send to Epicentr")), 1)
         self.assertEqual(len(self.error_activities(order)), 1)
 
         # Retry while Epicentr still refuses: a second note, still one activity.
         order.action_epicentr_retry()
-        self.assertEqual(order.epicentr_sync_state, "pending")
+        self.assertEqual(order.epicentr_push_state, "pending")
         self.send()
         self.assertEqual(self.sandbox.writes(), [])
         self.assertEqual(entry.state, "failed")
@@ -199,8 +199,8 @@ class TestPush(PushCommon):
         self.assertEqual([(m, p) for m, p, _body in self.writes()], [("POST", "to/canceled")])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "canceled")
         self.assertEqual(entry.state, "done")
-        self.assertEqual(order.epicentr_sync_state, "ok")
-        self.assertFalse(order.epicentr_sync_error)
+        self.assertEqual(order.epicentr_push_state, "ok")
+        self.assertFalse(order.epicentr_push_error)
         self.assertFalse(self.error_activities(order))
 
     def test_http_refusal_shows_epicentrs_message(self):
@@ -217,8 +217,8 @@ class TestPush(PushCommon):
         self.assertEqual(entry.state, "failed")
         self.assertIn("Epicentr refused: Invalid request parameters", entry.last_error)
         self.assertIn("translationKey: Required", entry.last_error, "Epicentr's reason is not shown")
-        self.assertEqual(order.epicentr_sync_state, "error")
-        self.assertIn("Invalid request parameters", order.epicentr_sync_error)
+        self.assertEqual(order.epicentr_push_state, "error")
+        self.assertIn("Invalid request parameters", order.epicentr_push_error)
         self.assertEqual(len(self.error_activities(order)), 1)
 
     # ------------------------------------------------------------------ cancellation
@@ -238,7 +238,7 @@ class TestPush(PushCommon):
         self.assertEqual(stored["statusCode"], "canceled")
         self.assertEqual(stored["cancel"]["initiatorCode"], "merchant")
         self.assertEqual(stored["cancel"]["reasonTranslationKey"], MERCHANT_REASON)
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
 
     def test_cancel_without_comment_sends_no_comment(self):
         card = self.add("new")
@@ -325,8 +325,8 @@ class TestPush(PushCommon):
         self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
         self.assertIn("503", entry.last_error)
         self.assertGreaterEqual(entry.next_attempt_at, started + timedelta(seconds=60))  # back-off
-        self.assertEqual(order.epicentr_sync_state, "pending")
-        self.assertEqual(order.epicentr_sync_error, entry.last_error)
+        self.assertEqual(order.epicentr_push_state, "pending")
+        self.assertEqual(order.epicentr_push_error, entry.last_error)
         self.assertFalse(self.error_activities(order), "a transient failure does not bother the salesperson")
         # the retry is scheduled: a cron trigger at the entry's time
         self.assertTrue(self.env["ir.cron.trigger"].search(
@@ -341,7 +341,7 @@ class TestPush(PushCommon):
                          ["confirmed_by_merchant", "confirmed"])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
 
     def test_transient_failures_stop_after_the_limit(self):
         card = self.add("new")
@@ -357,7 +357,7 @@ class TestPush(PushCommon):
                 self.send()
         self.sandbox.clear_faults()
         self.assertRecordValues(entry, [{"state": "failed", "attempts": 6}])
-        self.assertEqual(order.epicentr_sync_state, "error")
+        self.assertEqual(order.epicentr_push_state, "error")
         self.assertEqual(len(self.error_activities(order)), 1)
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "new")
 
@@ -398,7 +398,7 @@ class TestPush(PushCommon):
             self.assertEqual(self.log(), [("GET", "card"), ("GET", "card")])
             self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
             self.assertIn("HTTP 500", entry.last_error)
-            self.assertEqual(order.epicentr_sync_error, entry.last_error, "not shown on the order")
+            self.assertEqual(order.epicentr_push_error, entry.last_error, "not shown on the order")
             self.make_due(entry)
             self.send()
         self.assertRecordValues(entry, [{"state": "pending", "attempts": 2}])
@@ -409,7 +409,7 @@ class TestPush(PushCommon):
                          [("confirmed_by_merchant", 500), ("confirmed_by_merchant", 202), ("confirmed", 202)])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 3, "last_error": False}])
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
         self.assertFalse(self.error_activities(order), "a transient failure does not bother the salesperson")
         self.assertFalse(self.notes(order, "Could not send to Epicentr"))
 
@@ -423,7 +423,7 @@ class TestPush(PushCommon):
         entry = self.entries(order)
         self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
         self.assertIn("dropped the connection", entry.last_error)
-        self.assertEqual(order.epicentr_sync_error, entry.last_error)
+        self.assertEqual(order.epicentr_push_error, entry.last_error)
         stored = self.sandbox.store.orders[card["id"]]
         self.assertEqual(stored["statusCode"], "new", "the sandbox applied a dropped request")
         self.make_due(entry)
@@ -433,7 +433,7 @@ class TestPush(PushCommon):
                          [("confirmed_by_merchant", 0), ("confirmed_by_merchant", 202), ("confirmed", 202)])
         self.assertEqual(stored["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
 
     def test_connection_dropped_after_the_write_applied_is_not_sent_twice(self):
         card = self.add("new")
@@ -466,7 +466,7 @@ class TestPush(PushCommon):
         self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
         self.assertIn("unexpected answer", entry.last_error)
         self.assertNotIn("refused", entry.last_error)
-        self.assertEqual(order.epicentr_sync_error, entry.last_error)
+        self.assertEqual(order.epicentr_push_error, entry.last_error)
         self.assertFalse(self.error_activities(order))
         self.make_due(entry)
         self.send()
@@ -498,7 +498,7 @@ class TestPush(PushCommon):
         self.assertEqual(self.sandbox.writes(), [], "sent on a guess of the order's status")
         self.assertRecordValues(entry, [{"state": "pending", "attempts": 1}])
         self.assertIn("has no status", entry.last_error)
-        self.assertEqual(order.epicentr_sync_error, entry.last_error)
+        self.assertEqual(order.epicentr_push_error, entry.last_error)
         self.make_due(entry)
         self.send()
         self.assertEqual(self.steps(), ["confirmed_by_merchant", "confirmed"])
@@ -517,7 +517,7 @@ class TestPush(PushCommon):
         self.assertEqual(entry.state, "failed")
         self.assertIn("awaiting_stock", entry.last_error)
         self.assertIn("does not allow", entry.last_error)
-        self.assertEqual(order.epicentr_sync_state, "error")
+        self.assertEqual(order.epicentr_push_state, "error")
         self.assertEqual(len(self.notes(order, "Could not send to Epicentr")), 1)
         self.assertEqual(len(self.error_activities(order)), 1)
         # Epicentr moves the order on; Retry then lands, once
@@ -528,7 +528,7 @@ class TestPush(PushCommon):
         self.assertEqual(self.steps(), ["confirmed"])
         self.assertEqual(stored["statusCode"], "confirmed")
         self.assertEqual(entry.state, "done")
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
         self.assertFalse(self.error_activities(order))
 
     def test_429_honours_retry_after(self):
@@ -576,7 +576,7 @@ class TestPush(PushCommon):
         self.assertEqual(len(activities.filtered(lambda a: a.user_id == manager)), 1)
         entry = self.entries(order)
         self.assertEqual(entry.state, "pending", "the change waits for a working token, it is not lost")
-        self.assertIn("token", order.epicentr_sync_error)
+        self.assertIn("token", order.epicentr_push_error)
 
         # paused: later sends and syncs of the source make no request at all
         self.sandbox.clear_requests()
@@ -642,7 +642,7 @@ class TestPush(PushCommon):
         self.sandbox.store.platform_set_status(cards["confirmed"]["id"], "sent")
         self.sandbox.store.platform_set_status(cards["sent"]["id"], "completed")
         self.source._sync_orders()
-        self.assertEqual(orders.filtered(lambda o: o.epicentr_order_id == cards["new"]["id"]).state, "cancel")
+        self.assertEqual(orders.filtered(lambda o: o.epicentr_uuid == cards["new"]["id"]).state, "cancel")
         self.assertEqual(self.sandbox.writes(), [])
         self.assertFalse(self.Push.search([("order_id", "in", orders.ids)]), "the import recorded a push")
         self.sandbox.clear_requests()
@@ -675,7 +675,7 @@ class TestPush(PushCommon):
         stored = self.sandbox.store.orders[card["id"]]
         self.assertEqual((stored["statusCode"], stored["address"]["shipment"]["number"]), ("sent", NP_TTN))
         self.assertEqual(set(self.entries(order).mapped("state")), {"done"})
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
 
     def test_ttn_not_sent_again_when_epicentr_moved_to_sent_itself(self):
         self.sandbox.store.ttn_autosend = True  # as the cabinet does when a TTN is entered
@@ -726,8 +726,8 @@ class TestPush(PushCommon):
         self.assertRecordValues(entry, [{"kind": "tracking", "state": "pending"}])
         self.assertIn("Waiting", entry.last_error)
         self.assertIn("Нове", entry.last_error)
-        self.assertEqual(order.epicentr_sync_state, "pending")
-        self.assertIn("Waiting", order.epicentr_sync_error)
+        self.assertEqual(order.epicentr_push_state, "pending")
+        self.assertIn("Waiting", order.epicentr_push_error)
         # the seller confirms in the cabinet; at the next attempt the TTN goes
         self.sandbox.store.platform_set_status(card["id"], "confirmed")
         self.sandbox.clear_requests()
@@ -760,9 +760,9 @@ class TestPush(PushCommon):
         self.delivery(order).carrier_tracking_ref = "2045000000000"  # 13 digits
         entry = self.entries(order)[-1]
         self.assertRecordValues(entry, [{"kind": "tracking", "state": "failed", "tracking_number": "2045000000000"}])
-        self.assertEqual(order.epicentr_sync_state, "error")
-        self.assertIn("2045000000000 is not a valid tracking number for Nova Poshta", order.epicentr_sync_error)
-        self.assertIn("14 digits starting with 20 or 59", order.epicentr_sync_error)
+        self.assertEqual(order.epicentr_push_state, "error")
+        self.assertIn("2045000000000 is not a valid tracking number for Nova Poshta", order.epicentr_push_error)
+        self.assertIn("14 digits starting with 20 or 59", order.epicentr_push_error)
         self.assertEqual(len(self.error_activities(order)), 1)
         self.assertTrue(self.notes(order, "2045000000000 is not a valid"))
         self.send()
@@ -775,7 +775,7 @@ class TestPush(PushCommon):
         order = self.confirmed_in_odoo(card)
         self.assertEqual(order.epicentr_carrier, "ukrposhta")
         self.delivery(order).carrier_tracking_ref = NP_TTN  # a Nova Poshta number on an Ukrposhta order
-        self.assertIn("13 digits starting with 05", order.epicentr_sync_error)
+        self.assertIn("13 digits starting with 05", order.epicentr_push_error)
         self.assertEqual(len(self.error_activities(order)), 1)
         self.delivery(order).carrier_tracking_ref = "0500000000001"
         self.send()
@@ -784,8 +784,8 @@ class TestPush(PushCommon):
             ("POST", "to/sent", {"provider": "ukrposhta", "number": "0500000000001"})])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "sent")
         # the corrected number landed: the order no longer shows the old error
-        self.assertEqual(order.epicentr_sync_state, "ok")
-        self.assertFalse(order.epicentr_sync_error)
+        self.assertEqual(order.epicentr_push_state, "ok")
+        self.assertFalse(order.epicentr_push_error)
         self.assertFalse(self.error_activities(order))
 
     def test_retry_never_sends_an_invalid_ttn(self):
@@ -793,12 +793,12 @@ class TestPush(PushCommon):
         card = self.add("confirmed")
         order = self.confirmed_in_odoo(card)
         self.delivery(order).carrier_tracking_ref = "12345"
-        self.assertEqual(order.epicentr_sync_state, "error")
+        self.assertEqual(order.epicentr_push_state, "error")
         order.action_epicentr_retry()
         self.send()
         self.assertEqual(self.sandbox.writes(), [], "Retry sent a number refused as invalid")
-        self.assertEqual(order.epicentr_sync_state, "error")
-        self.assertIn("12345 is not a valid tracking number", order.epicentr_sync_error)
+        self.assertEqual(order.epicentr_push_state, "error")
+        self.assertIn("12345 is not a valid tracking number", order.epicentr_push_error)
 
     def test_delivery_validated_sends_sent_with_the_ttn_when_the_switch_is_off(self):
         # Default source: no "Send tracking number", default rule "delivery validated (with a
@@ -813,7 +813,7 @@ class TestPush(PushCommon):
         self.assertEqual(self.writes(), [("POST", "to/sent", {"provider": "nova_poshta", "number": NP_TTN})])
         stored = self.sandbox.store.orders[card["id"]]
         self.assertEqual((stored["statusCode"], stored["address"]["shipment"]["number"]), ("sent", NP_TTN))
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
 
     def test_ttn_changed_quickly_sends_the_latest_only(self):
         self.source.write({"send_tracking": True, "tracking_on_tracking_set": True})
@@ -866,7 +866,7 @@ class TestPush(PushCommon):
         self.assertEqual(self.writes(), [("DELETE", "shipment-number", None)])
         self.assertIsNone(self.sandbox.store.orders[card["id"]]["address"]["shipment"]["number"])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
-        self.assertEqual(order.epicentr_sync_state, "ok")
+        self.assertEqual(order.epicentr_push_state, "ok")
 
     def test_ttn_entered_removed_and_entered_again_before_sending_is_sent(self):
         self.source.write({"send_tracking": True, "tracking_on_tracking_set": True})
@@ -892,9 +892,9 @@ class TestPush(PushCommon):
         picking.carrier_tracking_ref = NP_TTN_2
         self.send()
         self.assertEqual(self.sandbox.writes(), [])
-        self.assertEqual(order.epicentr_sync_state, "error")
-        self.assertIn("only while the order is confirmed", order.epicentr_sync_error)
-        self.assertIn("Відправлено", order.epicentr_sync_error)
+        self.assertEqual(order.epicentr_push_state, "error")
+        self.assertIn("only while the order is confirmed", order.epicentr_push_error)
+        self.assertIn("Відправлено", order.epicentr_push_error)
 
     # ------------------------------------------------------------------ tracking formats (units)
 

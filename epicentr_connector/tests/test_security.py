@@ -14,7 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..api import client as client_module
+from ..api import wire
 from ..utils.switches import ServerOnly
 from .common import SANDBOX_TOKEN, PushCommon
 
@@ -86,12 +86,9 @@ class TestSecurity(PushCommon):
 
     def test_company_walls(self):
         order, entry = self.failed_order()
-        self.source._finish_sync(self.source.create_date, {"created": 1, "updated": 0, "failed": {}, "more": False},
-                                 None)
-        log = self.env["epicentr.sync.log"].search([("source_id", "=", self.source.id)], limit=1)
-        self.assertTrue(log)
+        log = self.env["epicentr.sync.log"].create({"source_id": self.source.id, "created_count": 1})
         as_b = self.manager_b
-        for model, record in (("epicentr.push", entry), ("epicentr.status.rule", self.source.rule_ids[:1]),
+        for model, record in (("epicentr.outbox", entry), ("epicentr.status.rule", self.source.rule_ids[:1]),
                               ("epicentr.sync.log", log), ("epicentr.source", self.source)):
             with self.subTest(model):
                 self.assertFalse(self.env[model].with_user(as_b).search([("id", "=", record.id)]))
@@ -117,13 +114,13 @@ class TestSecurity(PushCommon):
         Picking = self.env["stock.picking"]
         self.assertFalse(Picking.with_user(self.without_access).search([("id", "=", picking.id)]))
         with self.assertRaises(AccessError):
-            picking.with_user(self.without_access).read(["partner_id", "epicentr_sync_error"])
+            picking.with_user(self.without_access).read(["partner_id", "epicentr_push_error"])
         self.assertTrue(Picking.with_user(self.with_access).search([("id", "=", picking.id)]))
         # a warehouse user ships it, but Epicentr's data of the order is not computed for them as superuser
-        order.sudo().write({"epicentr_sync_state": "error", "epicentr_sync_error": "Epicentr refused"})
+        order.sudo().write({"epicentr_push_state": "error", "epicentr_push_error": "Epicentr refused"})
         as_stock = picking.with_user(self.stock_user)
-        self.assertEqual(as_stock.read(["epicentr_sync_error"])[0]["epicentr_sync_error"], False)
-        self.assertEqual(picking.with_user(self.with_access).epicentr_sync_error, "Epicentr refused")
+        self.assertEqual(as_stock.read(["epicentr_push_error"])[0]["epicentr_push_error"], False)
+        self.assertEqual(picking.with_user(self.with_access).epicentr_push_error, "Epicentr refused")
         # ... nor may they send a tracking number on the order's behalf
         with self.assertRaises(AccessError):
             as_stock.write({"carrier_tracking_ref": "20450000000001"})
@@ -177,7 +174,7 @@ class TestSecurity(PushCommon):
 
     def test_epicentr_fields_are_the_connectors(self):
         order = self.import_order(self.add("new"))
-        for values in ({"epicentr_source_id": self.source_b.id}, {"epicentr_order_id": str(uuid.uuid4())},
+        for values in ({"epicentr_source_id": self.source_b.id}, {"epicentr_uuid": str(uuid.uuid4())},
                        {"epicentr_buyer_placeholder_id": self.with_access.partner_id.id}):
             with self.subTest(values), self.assertRaises(AccessError):
                 order.with_user(self.with_access).write(values)
@@ -234,7 +231,7 @@ class TestSecurity(PushCommon):
         self.assertIn("not orders the import can read", self.source.last_error)
         self.assertFalse(stats["failed"])
         self.sandbox.store.add_order()
-        self.source.last_sync_at = False  # the next sync lists everything again, without the fault
+        self.source.sync_cursor_at = False  # the next sync lists everything again, without the fault
         self.source._sync_orders()
         self.assertEqual(self.env["sale.order"].search_count([("epicentr_source_id", "=", self.source.id)]), 3)
         self.assertFalse(self.source.last_error)
@@ -248,7 +245,7 @@ class TestSecurity(PushCommon):
         paths = [r.path for r in self.sandbox.requests]
         first_list = next(i for i, path in enumerate(paths) if path.startswith("/v4/oms/orders"))
         self.assertFalse([path for path in paths[:first_list] if path.startswith("/v6/oms/orders/")])
-        imported = self.env["sale.order"].search([("epicentr_source_id", "=", self.source.id)]).mapped("epicentr_order_id")
+        imported = self.env["sale.order"].search([("epicentr_source_id", "=", self.source.id)]).mapped("epicentr_uuid")
         for card in cards:  # each either arrived through the list or still waits for its retry
             self.assertTrue(card["id"] in imported or card["id"] in self.source.failed_orders, card["number"])
 
@@ -262,7 +259,7 @@ class TestSecurity(PushCommon):
         self.assertIn("only orders already listed", self.source.last_error)
         self.assertLess(len(self.sandbox.requests), 10)
         self.sandbox.clear_faults()
-        self.sandbox.fault("huge", count=3, path_contains="/v4/oms/orders", size=client_module.MAX_ANSWER_BYTES)
+        self.sandbox.fault("huge", count=3, path_contains="/v4/oms/orders", size=wire.MAX_ANSWER_BYTES)
         self.source._sync_orders()
         self.assertIn("larger than", self.source.last_error)
 
@@ -271,7 +268,7 @@ class TestSecurity(PushCommon):
         self.sandbox.fault("429", count=5, retry_after=10**12)
         self.source._sync_orders()  # no OverflowError
         waited = self.source.next_sync_at - self.source.write_date
-        self.assertLessEqual(waited.total_seconds(), client_module.MAX_RETRY_AFTER + 3600)
+        self.assertLessEqual(waited.total_seconds(), wire.MAX_RETRY_AFTER + 3600)
         self.assertIn("429", self.source.last_error)
 
     # 8. Epicentr's text never becomes a link or an image

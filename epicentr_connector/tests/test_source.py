@@ -50,7 +50,7 @@ class TestSource(EpicentrCommon):
         # a user given only the Epicentr manager right reaches Sales → Configuration → Epicentr Sources
         self.assertIn(menu.id, Menu.with_user(self.manager)._visible_menu_ids())
         self.assertNotIn(menu.id, Menu.with_user(self.salesman)._visible_menu_ids())
-        # defaults of DESIGN §4a
+        # the documented defaults
         self.assertEqual(self.source.history_days, 60)
         self.assertEqual(self.source.sync_interval, 10)
         self.assertEqual(self.source.company_id, self.env.company)

@@ -77,7 +77,7 @@ class TestTours(EpicentrSandboxMixin, HttpCase):
         self.assertEqual(self.sandbox.requests, [], "nothing is sent inside the user's request")
 
         # the sender cron, then a sync
-        self.env["epicentr.push"]._cron_send()
+        self.env["epicentr.outbox"]._cron_send()
         change_status = [r.path.rsplit("/", 1)[-1] for r in self.sandbox.writes() if "/change-status/to/" in r.path]
         self.assertEqual(change_status, ["confirmed_by_merchant", "confirmed"])
         source._sync_orders()

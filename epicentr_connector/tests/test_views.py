@@ -17,7 +17,7 @@ EPICENTR_FORM_FIELDS = {
     "epicentr_status_unknown", "epicentr_confirm_deadline", "epicentr_carrier", "epicentr_settlement",
     "epicentr_office", "epicentr_ttn", "epicentr_payment_method", "epicentr_payment_status",
     "epicentr_skip_contact", "epicentr_cancel_reason", "epicentr_buyer_comment", "epicentr_buyer_hidden",
-    "epicentr_needs_mapping", "epicentr_sync_state", "epicentr_sync_error",
+    "epicentr_needs_mapping", "epicentr_push_state", "epicentr_push_error",
 }
 
 
@@ -68,7 +68,7 @@ class TestViews(EpicentrCommon):
             filters = {node.get("name") for node in search.iter("filter")}
             self.assertLessEqual({
                 "epicentr_orders", "epicentr_awaiting_confirmation", "epicentr_needs_mapping",
-                "epicentr_sync_errors", "epicentr_status_unknown", "group_epicentr_source",
+                "epicentr_push_errors", "epicentr_status_unknown", "group_epicentr_source",
                 "group_epicentr_status",
             }, filters, view)
 
@@ -76,10 +76,11 @@ class TestViews(EpicentrCommon):
         search = self.arch("sale.order", "search", "sale.sale_order_view_search_inherit_quotation")
         domains = {node.get("name"): node.get("domain") for node in search.iter("filter")}
         order = self.env["sale.order"].create({"partner_id": self.env.user.partner_id.id})
-        order.write({"epicentr_source_id": self.source.id, "epicentr_order_id": "x-1", "epicentr_status": "on_hold",
-                     "epicentr_sync_state": "error", "epicentr_sync_error": "HTTP 400"})
+        order.write({"epicentr_source_id": self.source.id, "epicentr_uuid": "x-1", "epicentr_status": "on_hold"})
+        self.env["epicentr.outbox"].create({"source_id": self.source.id, "order_id": order.id, "kind": "status",
+                                            "target_status": "confirmed", "state": "failed", "last_error": "HTTP 400"})
         Order = self.env["sale.order"]
-        for name in ("epicentr_orders", "epicentr_sync_errors", "epicentr_status_unknown"):
+        for name in ("epicentr_orders", "epicentr_push_errors", "epicentr_status_unknown"):
             self.assertIn(order, Order.search(safe_eval(domains[name])), name)
         self.assertNotIn(order, Order.search(safe_eval(domains["epicentr_awaiting_confirmation"])))
 
@@ -117,7 +118,7 @@ class TestViews(EpicentrCommon):
         self.assertIn(str(self.env.ref("epicentr_connector.epicentr_order_import_wizard_action").id), buttons)
         self.assertLessEqual({
             "team_id", "pricelist_id", "history_start_at", "history_done", "last_success_at",
-            "next_sync_at", "sync_progress", "last_sync_at", "last_run_created", "last_run_updated",
+            "next_sync_at", "sync_progress", "sync_cursor_at", "last_run_created", "last_run_updated",
             "failed_order_count", "last_error", "order_count",
         }, self.field_names(form))
         # the warehouse shows with the multi-warehouse option, like on the order
@@ -131,8 +132,8 @@ class TestViews(EpicentrCommon):
         self.assertEqual((source.name, source.history_days, source.sync_interval), ("Second shop", 30, 10))
 
         with Form(self.source) as source_form:
-            source_form.last_sync_at = "2026-01-01 00:00:00"
-        self.assertEqual(str(self.source.last_sync_at), "2026-01-01 00:00:00")
+            source_form.sync_cursor_at = "2026-01-01 00:00:00"
+        self.assertEqual(str(self.source.sync_cursor_at), "2026-01-01 00:00:00")
 
     def test_wizard_imports_an_order_by_number(self):
         card = next(iter(self.sandbox.store.orders.values()))
@@ -142,7 +143,7 @@ class TestViews(EpicentrCommon):
         wizard_form.number = f" {card['number']} "
         wizard = wizard_form.save()
         action = wizard.action_import()
-        order = self.env["sale.order"].search([("epicentr_order_id", "=", card["id"])])
+        order = self.env["sale.order"].search([("epicentr_uuid", "=", card["id"])])
         self.assertEqual(len(order), 1)
         self.assertEqual(order.epicentr_number, card["number"])
         self.assertEqual(
@@ -151,7 +152,7 @@ class TestViews(EpicentrCommon):
         )
         # importing it again refreshes the same order
         self.assertEqual(wizard.action_import()["res_id"], order.id)
-        self.assertEqual(self.env["sale.order"].search_count([("epicentr_order_id", "=", card["id"])]), 1)
+        self.assertEqual(self.env["sale.order"].search_count([("epicentr_uuid", "=", card["id"])]), 1)
         # the form of the imported order renders with its values
         self.assertEqual(Form(order).epicentr_number, card["number"])
         self.assertEqual(self.sandbox.writes(), [], "the import wrote to Epicentr")
@@ -164,7 +165,7 @@ class TestViews(EpicentrCommon):
         return self.env["sale.order"].create({
             "partner_id": self.env["res.partner"].create({"name": "Olena Kovalenko"}).id,
             "epicentr_source_id": self.source.id,
-            "epicentr_order_id": str(uuid.uuid4()),
+            "epicentr_uuid": str(uuid.uuid4()),
             "epicentr_number": "1234567",
             "epicentr_status": status,
             "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
@@ -190,7 +191,7 @@ class TestViews(EpicentrCommon):
         # a red banner when Epicentr refused the token
         self.assertTrue(form.xpath("//div[contains(@class, 'alert-danger')][@invisible='not token_revoked']"))
         # the outbox of the source, for managers
-        outbox = str(self.env.ref("epicentr_connector.epicentr_push_action").id)
+        outbox = str(self.env.ref("epicentr_connector.epicentr_outbox_action").id)
         self.assertIn(outbox, {node.get("name") for node in form.iter("button")})
 
         # a source made in the form gets the default rules; they are edited in the tab
@@ -215,17 +216,17 @@ class TestViews(EpicentrCommon):
         manager = new_test_user(self.env, "epicentr_views_manager",
                                 groups="base.group_user,epicentr_connector.group_epicentr_manager")
         salesman = new_test_user(self.env, "epicentr_views_seller", groups="sales_team.group_sale_salesman")
-        action = self.env.ref("epicentr_connector.epicentr_push_action")
-        menu = self.env.ref("epicentr_connector.epicentr_push_menu")
+        action = self.env.ref("epicentr_connector.epicentr_outbox_action")
+        menu = self.env.ref("epicentr_connector.epicentr_outbox_menu")
         self.assertEqual(menu.action, action)
         self.assertEqual(menu.parent_id, self.env.ref("sale.menu_sale_config"))
         self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(manager)._visible_menu_ids())
         self.assertNotIn(menu.id, self.env["ir.ui.menu"].with_user(salesman)._visible_menu_ids())
 
         read = self.env["ir.actions.act_window"].with_user(manager)._for_xml_id(
-            "epicentr_connector.epicentr_push_action")
-        self.assertEqual((read["res_model"], read["view_mode"]), ("epicentr.push", "list,form"))
-        views = self.env["epicentr.push"].with_user(manager).get_views(
+            "epicentr_connector.epicentr_outbox_action")
+        self.assertEqual((read["res_model"], read["view_mode"]), ("epicentr.outbox", "list,form"))
+        views = self.env["epicentr.outbox"].with_user(manager).get_views(
             [(False, "list"), (False, "form"), (read["search_view_id"][0], "search")])["views"]
         listing, form, search = (etree.fromstring(views[kind]["arch"]) for kind in ("list", "form", "search"))
         self.assertLessEqual({
@@ -241,13 +242,13 @@ class TestViews(EpicentrCommon):
         self.assertLessEqual({"waiting", "failed", "sent", "held", "group_source", "group_state", "group_kind"},
                              filters)
         # a salesman reads an order's entries (on the order form) but gets no retry button here
-        listing = etree.fromstring(self.env["epicentr.push"].with_user(salesman).get_views(
+        listing = etree.fromstring(self.env["epicentr.outbox"].with_user(salesman).get_views(
             [(False, "list")])["views"]["list"]["arch"])
         self.assertFalse(listing.xpath("//button[@name='action_retry']"))
 
         # the filters select what they say; Retry on the selection sends the failed ones again
         order = self.epicentr_order()
-        Push = self.env["epicentr.push"].sudo()
+        Push = self.env["epicentr.outbox"].sudo()
         failed, sent, held = Push.create([
             {"source_id": self.source.id, "order_id": order.id, "kind": "status", "target_status": "confirmed",
              "state": state, "last_error": "Epicentr refused: no"}
@@ -259,58 +260,57 @@ class TestViews(EpicentrCommon):
         (failed | sent | held).with_user(manager).action_retry()
         self.assertEqual((failed.state, sent.state, held.state), ("pending", "done", "held"))
         self.assertEqual(failed.attempts, 0)
-        self.assertEqual(order.epicentr_sync_state, "pending")
+        self.assertEqual(order.epicentr_push_state, "pending")
 
     def test_order_form_sync_alerts_and_outbox(self):
         form = self.arch("sale.order", "form")
-        retry = form.xpath("//div[contains(@class, 'alert-danger')][@invisible=\"epicentr_sync_state != 'error'\"]"
+        retry = form.xpath("//div[contains(@class, 'alert-danger')][@invisible=\"epicentr_push_state != 'error'\"]"
                            "//button[@name='action_epicentr_retry']")
         self.assertEqual(retry[0].get("type"), "object")
-        waiting = form.xpath("//div[@invisible=\"epicentr_sync_state != 'pending'\"]")
-        self.assertTrue(waiting[0].xpath(".//field[@name='epicentr_sync_error']"))
-        outbox = form.xpath("//page[@name='epicentr']//field[@name='epicentr_push_ids']")
+        waiting = form.xpath("//div[@invisible=\"epicentr_push_state != 'pending'\"]")
+        self.assertTrue(waiting[0].xpath(".//field[@name='epicentr_push_error']"))
+        outbox = form.xpath("//page[@name='epicentr']//field[@name='epicentr_outbox_ids']")
         self.assertEqual(outbox[0].get("readonly"), "1")
         self.assertLessEqual({"kind", "target_status", "tracking_number", "state", "last_error"},
                              self.field_names(outbox[0]))
-        self.assertTrue(self.env["sale.order"]._fields["epicentr_push_ids"].readonly)
+        self.assertTrue(self.env["sale.order"]._fields["epicentr_outbox_ids"].readonly)
 
         # confirming records an entry, shown on the order; the order's Retry resends failed ones
         order = self.epicentr_order(status="new")
         order.action_confirm()
-        entry = order.epicentr_push_ids
+        entry = order.epicentr_outbox_ids
         self.assertEqual((entry.kind, entry.target_status, entry.state), ("status", "confirmed", "pending"))
-        self.assertEqual(order.epicentr_sync_state, "pending")
+        self.assertEqual(order.epicentr_push_state, "pending")
         entry.write({"state": "failed", "last_error": "Epicentr refused: the order is closed"})
-        order._epicentr_update_push_state()
-        self.assertEqual(order.epicentr_sync_state, "error")
+        self.assertEqual(order.epicentr_push_state, "error")
         salesman = new_test_user(self.env, "epicentr_views_retry", groups="sales_team.group_sale_salesman_all_leads")
         self.source.access_user_ids = [Command.link(salesman.id)]
         order.with_user(salesman).action_epicentr_retry()
-        self.assertEqual((entry.state, order.epicentr_sync_state), ("pending", "pending"))
+        self.assertEqual((entry.state, order.epicentr_push_state), ("pending", "pending"))
         self.assertEqual(self.sandbox.writes(), [], "a click wrote to Epicentr before its commit")
 
     def test_picking_form_shows_the_order_sync_error(self):
         form = self.arch("stock.picking", "form")
         # beside the tracking reference, in stock_delivery's "Shipping Information" group
         shipping = form.xpath("//group[@name='carrier_data']")[0]
-        self.assertLessEqual({"carrier_tracking_ref", "epicentr_sync_state", "epicentr_sync_error"},
+        self.assertLessEqual({"carrier_tracking_ref", "epicentr_push_state", "epicentr_push_error"},
                              self.field_names(shipping))
         order = self.epicentr_order()
         order.action_confirm()
         picking = order.picking_ids
         self.assertEqual(len(picking), 1)
-        order.write({"epicentr_sync_state": "error",
-                     "epicentr_sync_error": "Epicentr refused: the recipient of the TTN differs from the order's"})
+        order.write({"epicentr_push_state": "error",
+                     "epicentr_push_error": "Epicentr refused: the recipient of the TTN differs from the order's"})
         stock_user = new_test_user(self.env, "epicentr_views_stock", groups="stock.group_stock_user")
         self.env.invalidate_all()
         as_stock_user = picking.with_user(stock_user)
         # the order's error is the order's: shown to those who may read the order (test_security)
-        self.assertFalse(as_stock_user.epicentr_sync_state)
+        self.assertFalse(as_stock_user.epicentr_push_state)
         self.source.access_user_ids = [Command.link(stock_user.id)]
         self.env.invalidate_all()
-        self.assertEqual(as_stock_user.epicentr_sync_state, "error")
-        self.assertIn("recipient of the TTN differs", as_stock_user.epicentr_sync_error)
-        self.assertEqual(Form(as_stock_user).epicentr_sync_state, "error")
+        self.assertEqual(as_stock_user.epicentr_push_state, "error")
+        self.assertIn("recipient of the TTN differs", as_stock_user.epicentr_push_error)
+        self.assertEqual(Form(as_stock_user).epicentr_push_state, "error")
 
     def test_cancel_wizard_opens_from_action_cancel_with_the_reasons(self):
         order = self.epicentr_order()
@@ -336,14 +336,16 @@ class TestViews(EpicentrCommon):
         self.assertEqual(wizard.order_ids, order)
         wizard.action_cancel_orders()
         self.assertEqual(order.state, "cancel")
-        entry = order.epicentr_push_ids.filtered(lambda e: e.event == "order_cancelled")
+        entry = order.epicentr_outbox_ids.filtered(lambda e: e.event == "order_cancelled")
         self.assertEqual((entry.target_status, entry.cancel_reason_key, entry.cancel_comment, entry.state),
                          ("canceled", api_reasons[0][0], "Out of stock", "pending"))
         self.assertEqual(self.sandbox.writes(), [], "the cancellation is sent after the commit, by the outbox")
 
         # when Epicentr cannot be read (and nothing is cached), the built-in list is offered
-        self.source.sudo().write({"cancel_reasons": False, "cancel_reasons_at": False})
+        self.env["epicentr.cancel.reason"].search([("source_id", "=", self.source.id)]).unlink()
+        self.source.sudo().write({"cancel_reasons_at": False})
         self.sandbox.fault("503", count=5, path_contains="order-cancel-reasons")
-        with mute_logger("odoo.addons.epicentr_connector.models.epicentr_source"):
-            selection = [tuple(item) for item in Wizard.fields_get(["reason_key"])["reason_key"]["selection"]]
+        with mute_logger("odoo.addons.epicentr_connector.models.epicentr_cancel_reason"):
+            self.env["epicentr.cancel.reason"]._refresh(self.source)
+        selection = [tuple(item) for item in Wizard.fields_get(["reason_key"])["reason_key"]["selection"]]
         self.assertEqual(selection, const.FALLBACK_CANCEL_REASONS)

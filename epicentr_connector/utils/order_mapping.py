@@ -1,4 +1,4 @@
-"""From an Epicentr order card (API-NOTES §3) to plain values: no ORM, easy to test.
+"""From an Epicentr order card to plain values: no ORM, easy to test.
 
 Everything here either returns clean Python values or raises ``OrderDataError`` with a
 sentence a person can act on; the importer turns those values into Odoo records.
@@ -126,7 +126,7 @@ def complete_in_list(item):
     """Whether a list entry holds everything map_order() reads, so that its card need not be
     fetched. The swagger's list Order has the card's fields but hasFeedback/callStatus/contractor
     (unused here), joined settlement/office included; a live client saw list entries without the
-    joined objects (API-NOTES §2.2): an entry whose shipment names a place it does not join is
+    joined objects: an entry whose shipment names a place it does not join is
     incomplete, and its card is read."""
     if not isinstance(item, dict) or not isinstance(item.get("items"), list) or not item["items"]:
         return False
@@ -164,7 +164,7 @@ def map_order(card):
     if shipment.get("deliveryPrice") and not shipment.get("isFree"):
         delivery_price = _money(shipment["deliveryPrice"], "the delivery price")
     header = {
-        "epicentr_order_id": uuid,
+        "epicentr_uuid": uuid,
         "epicentr_number": number,
         "epicentr_status": status,
         "epicentr_created_at": created_at,

@@ -18,7 +18,7 @@ class EpicentrCancelWizard(models.TransientModel):
     def _selection_reasons(self):
         orders = self.env["sale.order"].browse(self.env.context.get("default_order_ids") or [])
         source = orders.epicentr_source_id[:1] or self.env["epicentr.source"].search([], limit=1)
-        return source._get_cancel_reasons() if source else const.FALLBACK_CANCEL_REASONS
+        return self.env["epicentr.cancel.reason"]._of(source) if source else list(const.FALLBACK_CANCEL_REASONS)
 
     @api.depends("order_ids.epicentr_status")
     def _compute_past_new(self):

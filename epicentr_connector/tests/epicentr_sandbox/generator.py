@@ -295,7 +295,7 @@ class OrderFactory:
             "statusCode": status,
             "callStatus": "success" if status != "new" and rng.random() < 0.3 else None,
             "subtotal": subtotal,
-            # Live clients report `payed` false even on completed prepaid orders (API-NOTES §7.4).
+            # Live clients report `payed` false even on completed prepaid orders.
             "payed": False,
             "skipCustomerContact": traits.get("skip_contact", rng.random() < 0.15),
             "items": items,
@@ -350,7 +350,7 @@ class OrderFactory:
         if district:
             title += f" - {district} р-н"
         # The spec names the carrier's city reference `external_Id` (capital I); one live
-        # client saw `external_id` (API-NOTES §3.3). We follow the spec.
+        # client saw `external_id`. We follow the spec.
         settlement = {"id": settlement_id, "external_Id": stable_uuid(f"np-city/{city}"),
                       "title": title, "city": city, "region": region or city}
         if district:

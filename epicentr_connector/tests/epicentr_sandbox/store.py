@@ -8,7 +8,7 @@ import threading
 
 from .generator import CANCELED, SHIPPED, OrderFactory, clear_contact, format_time, payment_status
 
-# Epicentr's OrderStatus enum with the cabinet's Ukrainian names (API-NOTES §4).
+# Epicentr's OrderStatus enum with the cabinet's Ukrainian names.
 STATUS_TITLES = {
     "new": "Нове",
     "confirmed_by_merchant": "Підтверджено продавцем",
@@ -126,7 +126,7 @@ def merchant_moves(order, has_ttn=None):
 
     `sent` needs a TTN (except for pickup: there is no carrier), `delivered` ("ready for
     pickup") is the merchant's only for pickup orders, and an order whose card payment is
-    still awaited cannot be cancelled (API-NOTES §2.4).
+    still awaited cannot be cancelled.
     """
     shipment = order["address"]["shipment"]
     if has_ttn is None:
@@ -315,7 +315,7 @@ class OrderStore:
         with self.lock:
             order = self._ttn_editable_order(order_id)
             order["address"]["shipment"]["number"] = number.strip()
-            if self.ttn_autosend:  # as the cabinet does; unknown for the API (API-NOTES §2.5)
+            if self.ttn_autosend:  # as the cabinet does; unknown for the API
                 self._set_status(order, "sent")
             else:
                 self._bump(order)

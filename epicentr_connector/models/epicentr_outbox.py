@@ -7,14 +7,12 @@ back a salesperson, and a rolled-back click sends nothing.
 """
 
 import logging
-import time
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 
 from .. import const
@@ -25,9 +23,8 @@ from ..api import (
     EpicentrRateLimited,
     EpicentrTransientError,
 )
-from ..utils.html_text import text_html
-from ..utils.runtime import running_tests
-from ..utils.switches import switch
+from ..utils.messages import text_html
+from ..utils.cron_frame import run_units
 from ..utils.tracking import expected_tracking_format, normalize_tracking
 
 _logger = logging.getLogger(__name__)
@@ -46,8 +43,8 @@ class PushWaiting(Exception):
     """Not possible yet (e.g. a TTN before Epicentr's order is confirmed): try again later."""
 
 
-class EpicentrPush(models.Model):
-    _name = "epicentr.push"
+class EpicentrOutbox(models.Model):
+    _name = "epicentr.outbox"
     _description = "Epicentr outbox entry"
     _order = "id desc"
 
@@ -83,17 +80,17 @@ class EpicentrPush(models.Model):
         """Record what the source's rules and tracking switch ask for on ``event``."""
         self = self.sudo()  # the hook runs as the salesperson; the outbox is technical
         entries = []
-        for order in orders.filtered(lambda o: o.epicentr_source_id and o.epicentr_order_id):
+        for order in orders.filtered(lambda o: o.epicentr_source_id and o.epicentr_uuid):
             source = order.epicentr_source_id.sudo()
             picking_done = picking or order._epicentr_delivery()
             number = normalize_tracking(picking_done.carrier_tracking_ref) if picking_done else ""
             # Skip the number only if it is the latest tracking intent (A → B → A must send A).
             last = self.search([("order_id", "=", order.id), ("kind", "in", ("tracking", "tracking_delete")),
                                 ("state", "in", ("pending", "done"))], order="id desc", limit=1)
-            if source.send_tracking and number and source._tracking_due(order, picking_done) and not (
+            if source.send_tracking and number and self._tracking_due(source, order, picking_done) and not (
                     last.kind == "tracking" and last.tracking_number == number):
                 entries.append(self._tracking_values(order, picking_done, number, event))
-            rule = source.rule_ids.filtered(lambda r, e=event: r.odoo_event == e)[:1]
+            rule = self._rule_for(source, event)
             if rule and (number or not rule.require_tracking):
                 # a cancellation's reason is added by sale.order._epicentr_cancel()
                 entries.append({
@@ -104,10 +101,28 @@ class EpicentrPush(models.Model):
         return self._enqueue(entries)
 
     @api.model
+    def _rule_for(self, source, event):
+        """The source's status rule for ``event`` (at most one, a constraint says)."""
+        return source.rule_ids.filtered(lambda r: r.odoo_event == event)[:1]
+
+    @api.model
+    def _may_confirm(self, source):
+        """Whether the rules let the connector move an order forward to "confirmed" on Epicentr
+        (a TTN needs it): some rule sets "confirmed" or a later step."""
+        return any(r.epicentr_status in ("confirmed", "sent", "delivered") for r in source.rule_ids)
+
+    @api.model
+    def _tracking_due(self, source, order, picking):
+        """Has the order reached one of the trigger points chosen for the tracking number?"""
+        return ((source.tracking_on_confirm and order.state == "sale")
+                or (source.tracking_on_delivery_done and picking.state == "done")
+                or source.tracking_on_tracking_set)
+
+    @api.model
     def _record_tracking_removed(self, picking):
         self = self.sudo()
         order = picking.sudo().sale_id
-        if order.epicentr_source_id.send_tracking and order.epicentr_order_id:
+        if order.epicentr_source_id.send_tracking and order.epicentr_uuid:
             return self._enqueue([{
                 "source_id": order.epicentr_source_id.id, "order_id": order.id, "picking_id": picking.id,
                 "kind": "tracking_delete", "event": "tracking_set"}])
@@ -140,67 +155,49 @@ class EpicentrPush(models.Model):
             kinds = ("status",) if entry.kind == "status" else ("tracking", "tracking_delete")
             self.search([("order_id", "=", entry.order_id.id), ("kind", "in", kinds), ("state", "=", "failed"),
                          ("id", "<", entry.id)]).write({"state": "superseded"})
-        entries.order_id._epicentr_update_push_state()
         entries.filtered(lambda e: e.state == "failed")._tell_people()
         if any(e.state == "pending" for e in entries):
-            self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
+            self.env.ref("epicentr_connector.ir_cron_epicentr_outbox")._trigger()
         return entries
 
     # ------------------------------------------------------------------ sending
 
     @api.model
     def _cron_send(self):
-        """Send the due entries, one order at a time (commit after each, except in tests)."""
-        # tests run the cron inside their transaction, unless they give it cursors that commit
-        commit = switch(self.env, "epicentr_commit", not running_tests())
+        """Send the due entries, one order at a time, in calls of about CRON_CALL_SECONDS,
+        committing after each order (utils/cron_frame.py)."""
         now = fields.Datetime.now()
-        due = self.search([("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)],
-                          order="id")
-        deadline = time.monotonic() + const.CRON_CALL_SECONDS
-        for done, order in enumerate(due.order_id):
-            if done and time.monotonic() > deadline:  # the rest in the next call, woken at once
-                self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
-                break
+        due_domain = [("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)]
+
+        def send(order, _commit, _deadline):
             self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PUSH_LOCK_NAMESPACE, order.id))
             if self.env.cr.fetchone()[0]:  # else another worker sends this order right now
-                entries = self.search([("order_id", "=", order.id), ("state", "=", "pending"), "|",
-                                       ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)], order="id")
-                try:
-                    with self.env.cr.savepoint():
-                        entries._send_order()
-                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:
-                    if not commit:
-                        raise
-                    # The order changed meanwhile (a sync, a salesperson): this transaction cannot
-                    # record the outcome. The entries stay pending; the next run re-reads Epicentr's
-                    # order first, so what already reached Epicentr is not sent twice.
-                    self.env.cr.rollback()
-                    _logger.info("Epicentr outbox: order %s met a concurrent update (%s), sent again at the next run",
-                                 order.id, error.pgcode)
-                    self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
-                except Exception as error:  # noqa: BLE001 - a bug on one order must not block the outbox
-                    _logger.exception("Epicentr outbox: sending order %s failed", order.id)
-                    entries.write({"state": "failed", "last_error": self.env._(
-                        "Unexpected error while sending: %(error)s", error=str(error))})
-                    entries._tell_people()
-                    order._epicentr_update_push_state()
-            if commit:
-                # the cron's own cursor: one order's outcome is kept even if a later order kills the run
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+                # A concurrent update (a sync, a salesperson) rolls the order back: its entries stay
+                # pending, and the next call re-reads Epicentr's order first, so nothing is sent twice.
+                self.search([("order_id", "=", order.id), *due_domain], order="id")._send_order()
+
+        def failed(order, error):
+            entries = self.search([("order_id", "=", order.id), *due_domain])
+            entries.write({"state": "failed", "last_error": self.env._(
+                "Unexpected error while sending: %(error)s", error=str(error))})
+            entries._tell_people()
+
+        orders = self.search(due_domain, order="id").order_id
+        run_units(self.env, orders, send, failed, "epicentr_connector.ir_cron_epicentr_outbox", "outbox order")
         later = self.search([("state", "=", "pending"), ("next_attempt_at", ">", now)], order="next_attempt_at", limit=1)
         if later:
-            self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger(at=later.next_attempt_at)
+            self.env.ref("epicentr_connector.ir_cron_epicentr_outbox")._trigger(at=later.next_attempt_at)
 
     def _send_order(self):
         """Send the pending entries of one order, oldest first, the latest intent of each kind only."""
         order, source = self.order_id, self.source_id[:1]
         if source.read_only:
             self.write({"state": "held", "last_error": self.env._("Read-only mode: not sent to Epicentr.")})
-            order._epicentr_update_push_state()
+            self._settle(order)
             return
         if source.token_revoked:
             return  # paused until a working token is entered
-        latest = self.env["epicentr.push"]
+        latest = self.env["epicentr.outbox"]
         for kinds in (("tracking", "tracking_delete"), ("status",)):
             of_kind = self.filtered(lambda e, k=kinds: e.kind in k)
             (of_kind - of_kind[-1:]).write({"state": "superseded"})
@@ -211,12 +208,17 @@ class EpicentrPush(models.Model):
             client = source._get_client(retries=1, max_wait=5)
         except UserError as error:  # no token: wait for an administrator
             latest.write({"last_error": str(error)})
-            order._epicentr_update_push_state()
             return
         for entry in latest.sorted("id"):  # a tracking number first: Epicentr needs it before "sent"
             if not entry._send_one(client):
                 break
-        order._epicentr_update_push_state()
+        self._settle(order)
+
+    @api.model
+    def _settle(self, orders):
+        """Orders with nothing left failed or waiting lose their "could not send" activity."""
+        orders.filtered(lambda o: o.epicentr_push_state == "ok").activity_unlink(
+            ["epicentr_connector.mail_activity_epicentr_outbox_error"])
 
     def _send_one(self, client):
         """Send this entry and record the outcome; False when the source got paused."""
@@ -226,17 +228,17 @@ class EpicentrPush(models.Model):
             self._apply(client)
         except EpicentrAuthError as error:
             if error.status == 403:  # this token may not do this one thing (e.g. cancel after "new")
-                self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": self._describe(error)})
+                self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": self.source_id._describe_error(error)})
                 self._tell_people()
                 return True
             self.source_id._pause_revoked_token(error)
-            self.last_error = self.source_id._connection_error_message(error)
+            self.last_error = self.source_id._describe_error(error)
             return False
         except (EpicentrTransientError, EpicentrRateLimited, EpicentrProtocolError) as error:
             # a garbled answer is not a refusal: likely cut short on the way, try again later
             attempts = self.attempts + 1
             wait = getattr(error, "retry_after", None) or 60 * 2 ** (attempts - 1)
-            self.write({"attempts": attempts, "last_error": self._describe(error),
+            self.write({"attempts": attempts, "last_error": self.source_id._describe_error(error),
                         "state": "pending" if attempts < MAX_ATTEMPTS else "failed",
                         "next_attempt_at": now + timedelta(seconds=wait)})
         except PushWaiting as waiting:
@@ -244,29 +246,16 @@ class EpicentrPush(models.Model):
             self.write({"last_error": str(waiting), "next_attempt_at": now + WAIT_RETRY,
                         "state": "failed" if expired else "pending"})
         except (PushRefused, EpicentrError) as error:
-            self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": self._describe(error)})
+            self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": self.source_id._describe_error(error)})
         else:
             self.write({"state": "done", "sent_at": now, "last_error": False, "attempts": self.attempts + 1})
         if self.state == "failed":
             self._tell_people()
         return True
 
-    def _describe(self, error):
-        if isinstance(error, EpicentrError):
-            refused = error.status and error.status < 500 and not isinstance(
-                error, (EpicentrRateLimited, EpicentrProtocolError))
-            if not refused:
-                return self.source_id._connection_error_message(error)
-            message = error.message
-            if isinstance(error.errors, dict):  # a 400's details per field: the actual reason
-                message += " (%s)" % "; ".join(f"{field}: {' '.join(map(str, why)) if isinstance(why, list) else why}"
-                                               for field, why in error.errors.items())
-            return self.env._("Epicentr refused: %(message)s", message=message)
-        return str(error)
-
     def _apply(self, client):
         """The calls for this entry. Re-reads the order first, so sending twice is harmless."""
-        uuid = self.order_id.epicentr_order_id
+        uuid = self.order_id.epicentr_uuid
         card = client.get_order(uuid)
         status, shipment = card.get("statusCode"), (card.get("address") or {}).get("shipment") or {}
         if not status or not isinstance(status, str):  # never walk the order from a guess
@@ -290,7 +279,7 @@ class EpicentrPush(models.Model):
         if invalid:  # e.g. Retry on a number refused when it was entered
             raise PushRefused(invalid)
         if status in ("new", "confirmed_by_merchant"):
-            if not self.source_id._may_confirm():
+            if not self._may_confirm(self.source_id):
                 raise PushWaiting(self.env._(
                     "Waiting: Epicentr accepts a tracking number once the order is confirmed, and it is "
                     "“%(status)s”. Confirm it in the Epicentr cabinet, or add a status rule that confirms it.",
@@ -354,7 +343,7 @@ class EpicentrPush(models.Model):
 
     def _tell_people(self):
         """A chatter note per failure and one activity for the salesperson (not one per retry)."""
-        activity_type = self.env.ref("epicentr_connector.mail_activity_epicentr_push_error")
+        activity_type = self.env.ref("epicentr_connector.mail_activity_epicentr_outbox_error")
         for entry in self:
             order = entry.order_id
             order.message_post(
@@ -363,7 +352,7 @@ class EpicentrPush(models.Model):
                 message_type="comment", subtype_xmlid="mail.mt_note")
             if not order.activity_ids.filtered(lambda a: a.activity_type_id == activity_type):
                 order.activity_schedule(
-                    "epicentr_connector.mail_activity_epicentr_push_error",
+                    "epicentr_connector.mail_activity_epicentr_outbox_error",
                     user_id=order.user_id.id or self.env.ref("base.user_admin").id, note=text_html(entry.last_error))
 
     def action_retry(self):
@@ -375,8 +364,7 @@ class EpicentrPush(models.Model):
     def _retry(self):
         self.filtered(lambda e: e.state == "failed").write(
             {"state": "pending", "attempts": 0, "next_attempt_at": False})
-        self.order_id._epicentr_update_push_state()
-        self.env.ref("epicentr_connector.ir_cron_epicentr_push")._trigger()
+        self.env.ref("epicentr_connector.ir_cron_epicentr_outbox")._trigger()
 
 
 def _passed(status, target):
