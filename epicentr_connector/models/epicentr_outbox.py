@@ -13,7 +13,6 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from .. import const
 from ..api import (
@@ -24,7 +23,7 @@ from ..api import (
     EpicentrTransientError,
 )
 from ..utils.messages import text_html
-from ..utils.cron_frame import run_units
+from ..utils.cron_frame import run_units, try_lock
 from ..utils.tracking import expected_tracking_format, normalize_tracking
 
 _logger = logging.getLogger(__name__)
@@ -170,8 +169,7 @@ class EpicentrOutbox(models.Model):
         due_domain = [("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)]
 
         def send(order, _commit, _deadline):
-            self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PUSH_LOCK_NAMESPACE, order.id))
-            if self.env.cr.fetchone()[0]:  # else another worker sends this order right now
+            if try_lock(self.env, PUSH_LOCK_NAMESPACE, order.id):  # else another worker sends this order now
                 # A concurrent update (a sync, a salesperson) rolls the order back: its entries stay
                 # pending, and the next call re-reads Epicentr's order first, so nothing is sent twice.
                 self.search([("order_id", "=", order.id), *due_domain], order="id")._send_order()

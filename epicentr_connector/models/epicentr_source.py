@@ -258,11 +258,7 @@ class EpicentrSource(models.Model):
         not rolled back with the transaction.
         """
         self.ensure_one()
-        if not self.env.user.has_group("epicentr_connector.group_epicentr_manager"):
-            raise AccessError(self.env._(
-                "Only users with the “Epicentr: manager” right can test the connection."
-            ))
-        self.check_access("write")
+        self._check_manager()
         try:
             # One quick retry only: a person is waiting for the answer.
             user = self._get_client(retries=1).get_user()

@@ -14,10 +14,10 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from .. import const
 from ..api import EpicentrAuthError, EpicentrError, EpicentrNotFound, EpicentrValidationError, is_order_id
+from ..utils.cron_frame import try_lock
 from ..utils.order_mapping import clean_text, complete_in_list, parse_datetime
 from ..utils.switches import switch
 
@@ -34,8 +34,7 @@ SYNC_LOCK_NAMESPACE = 0x45504331
 
 def try_sync_lock(source):
     """True if this transaction now holds the sync lock of ``source`` (freed at commit/rollback)."""
-    source.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", SYNC_LOCK_NAMESPACE, source.id))
-    return source.env.cr.fetchone()[0]
+    return try_lock(source.env, SYNC_LOCK_NAMESPACE, source.id)
 
 
 def list_fingerprint(item):

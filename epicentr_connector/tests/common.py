@@ -1,12 +1,15 @@
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from ..utils.switches import ServerOnly
 from .epicentr_sandbox import Sandbox
 
+from odoo import fields
 from odoo.tests import TransactionCase
 from odoo.tests.common import BlockedRequest, _super_send
 
 SANDBOX_TOKEN = "sandbox-token"
+MERCHANT_REASON = "order.merchant_cancel_reason.merchant_product_is_not_available"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
@@ -107,3 +110,116 @@ class PushCommon(EpicentrCommon):
     def error_activities(self, order):
         return order.activity_ids.filtered(lambda a: a.activity_type_id == self.error_activity)
 
+    def confirmed_in_odoo(self, card):
+        """Import the order, confirm it in Odoo and send what that asks for."""
+        order = self.import_order(card)
+        order.action_confirm()
+        self.send()
+        self.sandbox.clear_requests()
+        return order
+
+    def writes(self):
+        """(method, "shipment-number" or "to/<status>", JSON body) of every write Epicentr received."""
+        return [(r.method, ("to/" if "/change-status/to/" in r.path else "") + r.path.rsplit("/", 1)[-1], r.json)
+                for r in self.sandbox.writes()]
+
+    def steps(self, with_status=False):
+        """The last path segment of every write Epicentr received (the status a change-status
+        call moved to), with the HTTP status it answered (0: the connection was dropped)."""
+        return [(r.path.rsplit("/", 1)[-1], r.status) if with_status else r.path.rsplit("/", 1)[-1]
+                for r in self.sandbox.writes()]
+
+    def log(self):
+        """(method, what) of every request: the card, allowed-statuses, the writes."""
+        result = []
+        for r in self.sandbox.requests:
+            if "/change-status/to/" in r.path:
+                what = "to " + r.path.rsplit("/", 1)[-1]
+            elif r.path.endswith("/allowed-statuses"):
+                what = "allowed"
+            elif r.path.endswith("/shipment-number"):
+                what = "ttn"
+            elif "/oms/orders/" in r.path and r.path.count("/") == 4:
+                what = "card"
+            else:
+                what = r.path
+            result.append((r.method, what))
+        return result
+
+    def validate(self, picking):
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+
+    def make_due(self, entries):
+        """Time travel (see the module docstring): the waiting entries become due now."""
+        self.assertTrue(all(e.next_attempt_at and e.next_attempt_at > fields.Datetime.now() for e in entries),
+                        "the entries were not waiting for a later attempt")
+        entries.write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+
+    def notes(self, order, text):
+        return order.message_ids.filtered(lambda m: text in (m.body or ""))
+
+    def cancel_with_wizard(self, order, reason_key=MERCHANT_REASON, comment=None):
+        """Cancel as a user does: action_cancel opens the wizard; choose a reason, confirm."""
+        action = order.action_cancel()
+        self.assertEqual(action.get("res_model"), "epicentr.cancel.wizard",
+                         "cancelling an Epicentr order must ask for Epicentr's reason")
+        self.assertEqual(order.state, "sale", "nothing is cancelled before the reason is chosen")
+        Wizard = self.env["epicentr.cancel.wizard"].with_context(**action["context"])
+        # the reasons offered are Epicentr's own list for the seller (this one is not built in)
+        offered = dict(Wizard.fields_get(["reason_key"])["reason_key"]["selection"])
+        self.assertIn("order.cancel_reason.product_not_available_from_seller", offered)
+        self.assertIn(reason_key, offered)
+        wizard = Wizard.create({"reason_key": reason_key, "comment": comment})
+        wizard.action_cancel_orders()
+        self.assertEqual(order.state, "cancel")
+        return wizard
+
+
+def iso(moment):
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class ImportCommon(EpicentrCommon):
+    """The import against the sandbox over real HTTP: read-only towards Epicentr (checked after
+    every test)."""
+
+    sandbox_orders = 0  # each test adds exactly the orders it talks about
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.source = cls.source.with_context(epicentr_client_options=ServerOnly({"backoff": 0.001}))
+        cls.Order = cls.env["sale.order"]
+        cls.placeholder_product = cls.env.ref("epicentr_connector.product_epicentr_unmatched")
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.store.orders.clear()
+
+    def tearDown(self):
+        # The connector never writes to Epicentr while importing.
+        self.assertEqual(self.sandbox.writes(), [], "the import wrote to Epicentr")
+        super().tearDown()
+
+    def add(self, **overrides):
+        return self.sandbox.store.add_order(**overrides)
+
+    def stock_products_for(self, card):
+        """Goods products for the card's codes, so that confirming the order makes a delivery."""
+        return self.env["product.product"].create([
+            {"name": item["title"], "default_code": item["productExternalId"] or item["sku"], "type": "consu"}
+            for item in card["items"]])
+
+    def sync(self):
+        stats = self.source._sync_orders()
+        self.assertNotIn("busy", stats)
+        return stats
+
+    def imported(self, card):
+        return self.Order.search([("epicentr_source_id", "=", self.source.id), ("epicentr_uuid", "=", card["id"])])
+
+    def ago(self, **delta):
+        return iso(datetime.now(timezone.utc) - timedelta(**delta))

@@ -8,86 +8,27 @@ test deletes what it committed (``_purge``). Overlaps are made certain, not hope
 transaction of the test holds a row the worker needs, and the test waits (with a deadline)
 until PostgreSQL shows the worker blocked behind it. Every thread is joined with a timeout.
 """
-import contextlib
 import logging
-import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from logging.handlers import BufferingHandler
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.api import Transaction
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
-from .common import SANDBOX_TOKEN, EpicentrSandboxMixin
+from .common import SANDBOX_TOKEN, EpicentrSandboxMixin, iso
+from .workers import TIMEOUT, Worker, WorkerKilled, describe, log_records
 from ..utils.switches import ServerOnly
-from .test_hardening import iso
 
-TIMEOUT = 30  # seconds: the bound of every wait and join, never a pause
+
 PAGE = 10  # list page size of these tests (the "epicentr_page_size" context key)
 # What the tests commit, deleted afterwards (rows with a higher id than before the test), in
 # an order the foreign keys accept.
 COMMITTED_TABLES = ("mail_activity", "mail_message", "mail_followers", "epicentr_outbox", "epicentr_sync_log",
                     "sale_order_line", "sale_order", "epicentr_status_rule", "epicentr_source", "res_partner",
                     "ir_cron_trigger")
-
-
-@contextlib.contextmanager
-def log_records(name="odoo.addons.epicentr_connector"):
-    """The records of ``name`` and below at INFO and above, from every thread."""
-    handler, logger = BufferingHandler(capacity=100_000), logging.getLogger(name)
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler.buffer
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
-def describe(records):
-    return "\n".join(f"{r.levelname} {r.name}: {r.getMessage()}" for r in records)
-
-
-class WorkerKilled(BaseException):
-    """The worker process dies: no handler of the connector may run after it."""
-
-
-class Worker(threading.Thread):
-    """Runs ``func(env)`` in a transaction of its own, committed at the end unless it raises."""
-
-    def __init__(self, registry, func, context):
-        super().__init__(name=f"epicentr-test-{func.__name__}", daemon=True)
-        self.registry, self.func, self.context = registry, func, context
-        self.result = self.error = self.pid = None
-        self.started_cursor = threading.Event()
-
-    def run(self):
-        threading.current_thread().dbname = self.registry.db_name
-        threading.current_thread().testing = True
-        try:
-            with self.registry.cursor() as cr:
-                # the test runner's thread holds the lock of Registry(dbname): hand the registry over
-                cr.transaction = Transaction(self.registry)
-                self.pid = cr.connection.info.backend_pid
-                self.started_cursor.set()
-                self.result = self.func(api.Environment(cr, SUPERUSER_ID, self.context))
-        except BaseException as error:  # noqa: BLE001 - handed to the test by outcome()
-            self.error = error
-        finally:
-            self.started_cursor.set()
-
-    def outcome(self):
-        self.join(TIMEOUT)
-        if self.is_alive():
-            raise AssertionError(f"{self.name} still runs after {TIMEOUT} s")
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 @tagged("post_install", "-at_install")

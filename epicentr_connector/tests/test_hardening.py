@@ -14,17 +14,13 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..api import EpicentrClient, EpicentrError
-from .common import SANDBOX_TOKEN, EpicentrCommon
+from .common import SANDBOX_TOKEN, EpicentrCommon, iso
 from ..utils.switches import ServerOnly
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(document.cookie)">'
 LONG = "Я" * 10_000
 SOURCE_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_source"
-
-
-def iso(moment):
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat()
 
 
 class _Capture(logging.Handler):

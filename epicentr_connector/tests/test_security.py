@@ -16,9 +16,8 @@ from odoo.tools import mute_logger
 
 from ..api import wire
 from ..utils.switches import ServerOnly
-from .common import SANDBOX_TOKEN, PushCommon
+from .common import MERCHANT_REASON, SANDBOX_TOKEN, PushCommon
 
-MERCHANT_REASON = "order.merchant_cancel_reason.merchant_product_is_not_available"
 SOURCE_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_source"
 HOSTILE_TEXT = '<a href="https://evil.example/login">Log in again</a><img src="https://evil.example/pixel.png">'
 

@@ -13,11 +13,19 @@ import time
 
 from odoo import modules
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
 
 from .. import const
 from .switches import switch
 
 _logger = logging.getLogger(__name__)
+
+
+def try_lock(env, namespace, key):
+    """True if this transaction now holds the advisory lock (namespace, key), freed at its end:
+    one worker at a time syncs a source or sends an order, whatever the number of servers."""
+    env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", namespace, key))
+    return env.cr.fetchone()[0]
 
 
 def running_tests():

@@ -15,6 +15,31 @@ import random
 import uuid
 from datetime import timedelta, timezone
 
+from .catalogue import (
+    BUYER_COMMENTS,
+    CANCELED,
+    CASH_PAYMENTS,
+    CATALOGUE,
+    CITIES,
+    COMPANY_NAMES,
+    EMAIL_DOMAINS,
+    FEMALE_NAMES,
+    HOURS_TO_REACH,
+    LAST_NAMES,
+    MALE_NAMES,
+    MEEST_NETWORK,
+    OPERATOR_CODES,
+    ORDER_REASON_CODES,
+    PATRONYMICS,
+    PROVIDERS,
+    SETTLED,
+    SHIPPED,
+    SHOWCASE,
+    STATUS_BY_AGE,
+    STREETS,
+    _TRANSLIT,
+)
+
 # A fixed namespace so dictionary ids (settlements, offices, offers) are the same in every sandbox.
 _NAMESPACE = uuid.UUID("6f1d8a52-3c5e-4b7a-9d41-0e2b7c9a4f10")
 
@@ -30,35 +55,6 @@ def stable_uuid(name):
     return str(uuid.uuid5(_NAMESPACE, name))
 
 
-# --- people -------------------------------------------------------------------------------
-
-FEMALE_NAMES = ("Олена", "Мар'яна", "Ольга", "Дар'я", "Ірина", "Наталія", "Тетяна", "Юлія",
-                "Софія", "Оксана", "Анастасія", "Галина", "Катерина", "Христина")
-MALE_NAMES = ("В'ячеслав", "Андрій", "Олександр", "Дмитро", "Сергій", "Тарас", "Богдан",
-              "Юрій", "Ігор", "Василь", "Микола", "Назар", "Ілля", "Остап")
-# (male form, female form)
-PATRONYMICS = (("Петрович", "Петрівна"), ("Іванович", "Іванівна"),
-               ("Олександрович", "Олександрівна"), ("В'ячеславович", "В'ячеславівна"),
-               ("Миколайович", "Миколаївна"), ("Васильович", "Василівна"),
-               ("Юрійович", "Юріївна"), ("Степанович", "Степанівна"),
-               ("Богданович", "Богданівна"), ("Григорович", "Григорівна"))
-LAST_NAMES = (("Коваленко", "Коваленко"), ("Григор'єв", "Григор'єва"), ("Кузьмич", "Кузьмич"),
-              ("Шевченко", "Шевченко"), ("Бондаренко", "Бондаренко"), ("Ткачук", "Ткачук"),
-              ("Мельник", "Мельник"), ("Олійник", "Олійник"), ("Кравець", "Кравець"),
-              ("Лисенко", "Лисенко"), ("Ковальчук", "Ковальчук"), ("Дем'яненко", "Дем'яненко"),
-              ("Руденко", "Руденко"), ("Соловйов", "Соловйова"), ("Поліщук", "Поліщук"),
-              ("Остап'юк", "Остап'юк"), ("Яковлєв", "Яковлєва"), ("Білоус", "Білоус"),
-              ("Мазур", "Мазур"), ("Бойко", "Бойко"), ("Гнатюк", "Гнатюк"), ("Вовк", "Вовк"))
-OPERATOR_CODES = ("50", "63", "66", "67", "68", "73", "93", "95", "96", "97", "98", "99")
-EMAIL_DOMAINS = ("gmail.com", "ukr.net", "i.ua", "meta.ua")
-COMPANY_NAMES = ("ТОВ «Будмайстер-Захід»", "ФОП Литвин Р. С.", "ТОВ «Агроцентр Поділля»")
-
-_TRANSLIT = dict(zip(
-    "абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'",
-    ("a", "b", "v", "h", "g", "d", "e", "ie", "zh", "z", "y", "i", "i", "i", "k", "l", "m",
-     "n", "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "iu", "ia", "")))
-
-
 def transliterate(text):
     return "".join(_TRANSLIT.get(char, char) for char in text.lower())
 
@@ -70,127 +66,6 @@ def format_phone(digits, style):
             f"+380 {code} {a} {b} {c}",
             f"0{code}-{a}-{b}-{c}",
             f"(0{code}) {a} {b}{c}")[style]
-
-
-# --- goods --------------------------------------------------------------------------------
-
-# (title, sku, productExternalId, price, measure). productExternalId is the seller's feed code:
-# usually equal to the sku, sometimes a different feed id, and None for cards not from a feed.
-CATALOGUE = (
-    ('Набір головок TOPTUL 1/2" 24 шт. GCAD2402', "TT-7734210", "TT-7734210", 1649.0, "шт."),
-    ("Ключ комбінований TOPTUL 13 мм", "TT-1102003", "TT-1102003", 99.0, "шт."),
-    ("Набір викруток TOPTUL 6 шт. GAAE0601", "TT-4512060", "TT-4512060", 529.0, "шт."),
-    ("Дриль-шурупокрут акумуляторний Makita DF333DWYE 12 В", "MK-3330127", "40112", 4299.0, "шт."),
-    ("Болгарка (КШМ) Bosch GWS 750-125", "BS-6013940", "BS-6013940", 2899.0, "шт."),
-    ("Перфоратор DeWALT D25133K", "DW-2513300", "DW-2513300", 6499.0, "шт."),
-    ("Фарба інтер'єрна Sniezka Eco біла 10 л", "SN-1001010", "SN-1001010", 1125.5, "шт."),
-    ("Ґрунтовка глибокого проникнення Ceresit CT 17 10 л", "CR-1710010", "CR-1710010", 689.0,
-     "шт."),
-    ("Клей для плитки Ceresit CM 11 25 кг", "CR-1125025", "CR-1125025", 329.0, "шт."),
-    ("Цемент ПЦ ІІ/А-Ш-500 Dyckerhoff 25 кг", "DY-5000025", "DY-5000025", 219.0, "шт."),
-    ("Ламінат Kronopol Parfe Floor 4V дуб Ріміні 8 мм", "KP-4410821", "KP-4410821", 389.9, "м²"),
-    ("Шпалери флізелінові Marburg 1,06×10,05 м", "MB-3104800", "MB-3104800", 1399.0, "шт."),
-    ("Змішувач для кухні Grohe Eurosmart 33281003", "GR-3328100", "GR-3328100", 3899.0, "шт."),
-    ("Унітаз-компакт Cersanit Carina з сидінням", "CS-3104400", "CS-3104400", 4599.0, "шт."),
-    ("Лампа світлодіодна Philips A60 10 Вт E27", "PH-6010270", "PH-6010270", 79.9, "шт."),
-    ("Подовжувач Legrand 3 гнізда 3 м", "LG-6945560", "LG-6945560", 449.0, "шт."),
-    ('Шланг поливальний Cellfast Green ATS2 1/2" 25 м', "CF-1512025", "CF-1512025", 899.0, "шт."),
-    ("Газонокосарка електрична Einhell GC-EM 1032", "EH-3400257", "EH-3400257", 3999.0, "шт."),
-    ("Секатор Fiskars PowerGear L PX94", "FS-1023628", "FS-1023628", 1199.0, "шт."),
-    ("Лопата штикова Fiskars Solid", "FS-1026684", "FS-1026684", 799.0, "шт."),
-    ("Сокира Fiskars X7", "FS-1015618", "FS-1015618", 1549.0, "шт."),
-    ("Ґрунт універсальний Royal Mix 20 л", "RM-2000020", None, 89.0, "шт."),
-    ("Насіння газонної трави «Спортивна» 1 кг", "GT-1000001", None, 259.0, "кг"),
-    ("Рулетка Stanley FatMax 5 м", "ST-0337200", "ST-0337200", 599.0, "шт."),
-    ("Рівень будівельний Stanley 60 см", "ST-1435530", "ST-1435530", 449.0, "шт."),
-    ('Ящик для інструментів Stanley 19"', "ST-1920660", "ST-1920660", 699.0, "шт."),
-    ("Стрем'янка алюмінієва Werk 6 сходинок", "WK-6000611", "WK-6000611", 2199.0, "шт."),
-    ("Обігрівач масляний Ardesto OFH-11X1", "AR-1100111", "AR-1100111", 2799.0, "шт."),
-    ("Кондиціонер Cooper&Hunter Vital CH-S09FTXF2", "CH-0900092", "CH-0900092", 17999.0, "шт."),
-    ("Пилосос Rowenta RO3950", "RW-3950000", "RW-3950000", 4699.0, "шт."),
-    ("Сковорода Tefal Intuition 26 см", "TF-8170544", "TF-8170544", 899.0, "шт."),
-    ("Каструля Ardesto Gemini 3,5 л", "AR-1935035", "AR-1935035", 749.0, "шт."),
-    ("Килимок для ванної кімнати 50×80 см сірий", "KV-5080120", None, 349.0, "шт."),
-    ("Гардина металева подвійна 2 м", "GD-2000200", None, 589.0, "шт."),
-    ("Лоток для котів з бортом", "PT-1000017", None, 189.0, "шт."),
-    ("Саморізи по дереву 4×40 мм 200 шт.", "SR-4040200", None, 119.0, "уп."),
-    ("Дюбель-цвях 6×40 мм 100 шт.", "DC-6040100", None, 139.0, "уп."),
-    ("Герметик силіконовий Soudal санітарний білий 280 мл", "SD-2802801", "SD-2802801", 189.0,
-     "шт."),
-    ("Піна монтажна Soudal Soudafoam 750 мл", "SD-7507500", "SD-7507500", 299.0, "шт."),
-    ("Мангал розкладний сталевий на 8 шампурів", "MG-8000008", "88021", 899.0, "шт."),
-    ("Ялинка штучна «Сосна лита» 1,8 м", "YL-1800180", "77310", 2599.0, "шт."),
-)
-
-# --- places -------------------------------------------------------------------------------
-
-# (city, region, district or None, latitude, longitude)
-CITIES = (
-    ("Київ", None, None, 50.4501, 30.5234),
-    ("Львів", "Львівська", None, 49.8397, 24.0297),
-    ("Харків", "Харківська", None, 49.9935, 36.2304),
-    ("Дніпро", "Дніпропетровська", None, 48.4647, 35.0462),
-    ("Одеса", "Одеська", None, 46.4825, 30.7233),
-    ("Вінниця", "Вінницька", None, 49.2331, 28.4682),
-    ("Полтава", "Полтавська", None, 49.5883, 34.5514),
-    ("Івано-Франківськ", "Івано-Франківська", None, 48.9226, 24.7111),
-    ("Кам'янець-Подільський", "Хмельницька", "Кам'янець-Подільський", 48.6845, 26.5853),
-    ("Біла Церква", "Київська", "Білоцерківський", 49.7968, 30.1311),
-    ("Житомир", "Житомирська", None, 50.2547, 28.6587),
-    ("Ужгород", "Закарпатська", None, 48.6208, 22.2879),
-    ("Переліски", "Вінницька", "Барський", 49.0703, 27.6781),
-)
-STREETS = ("вул. Калинова", "вул. Шевченка", "просп. Незалежності", "вул. Грушевського",
-           "вул. Соборна", "вул. Богдана Хмельницького", "вул. Лесі Українки",
-           "просп. Перемоги", "вул. Об'їзна", "вул. Садова", "вул. Героїв Майдану",
-           "вул. Київська", "вул. Січових Стрільців")
-
-PROVIDERS = {"nova_poshta": 60, "ukrposhta": 12, "meest": 8, "pickup": 6,
-             "cvz_epicentr": 8, "parcel_box_epicentr": 6}
-MEEST_NETWORK = ("meest", "cvz_epicentr", "parcel_box_epicentr")
-CASH_PAYMENTS = ("pay_on_delivery", "pay_on_pickup")
-
-BUYER_COMMENTS = ("Будь ласка, зателефонуйте після 18:00", "Доставка на вихідних, якщо можливо",
-                  "<b>терміново</b> — потрібно до п'ятниці",
-                  "Упакуйте надійно, це подарунок", "Передзвоніть перед відправкою",
-                  "Чи можна оплатити частинами?")
-
-# --- statuses over time ---------------------------------------------------------------------
-
-# (maximum age in hours, {status: weight}): young orders are still in work, old ones are done.
-STATUS_BY_AGE = (
-    (2, {"new": 70, "confirmed_by_merchant": 15, "confirmed": 5, "canceled": 10}),
-    (24, {"confirmed_by_merchant": 25, "confirmed": 40, "sent": 20, "canceled": 15}),
-    (96, {"confirmed": 15, "sent": 45, "delivered": 20, "completed": 5, "canceled": 15}),
-    (21 * 24, {"sent": 10, "delivered": 20, "completed": 45, "canceled": 15,
-               "return_requested": 5, "canceled_by_merchant": 5}),
-    (float("inf"), {"closed": 45, "completed": 15, "canceled": 20, "returned": 6,
-                    "canceled_by_merchant": 5, "closed_merchant_rejection": 5,
-                    "completed_merchant_rejection": 4}),
-)
-# Roughly how long after creation each status is reached (hours): sets updatedAt.
-HOURS_TO_REACH = {"new": 0, "confirmed_by_merchant": 0.5, "confirmed": 2, "sent": 24,
-                  "delivered": 72, "completed": 120, "closed": 460, "canceled": 6,
-                  "canceled_by_merchant": 72, "return_requested": 288, "returned": 600,
-                  "completed_merchant_rejection": 120, "closed_merchant_rejection": 460}
-CANCELED = ("canceled", "canceled_by_merchant")
-# Statuses at which the parcel has left: they carry a TTN.
-SHIPPED = ("sent", "delivered", "completed", "closed", "return_requested", "returned",
-           "completed_merchant_rejection", "closed_merchant_rejection")
-SETTLED = ("completed", "closed", "returned", "completed_merchant_rejection",
-           "closed_merchant_rejection")
-# The cancel reasons the spec's ReasonCode enum allows on an order's `cancel.reasonCode`.
-ORDER_REASON_CODES = ("order_not_actual", "product_not_available", "price_differs",
-                      "delivery_not_available")
-
-# Fixed traits of the first generated orders, so every sandbox shows the awkward cases.
-SHOWCASE = (
-    {"buyer": ("Мар'яна", "Григор'єва", "Степанівна"), "comment": 2},
-    {"buyer": ("В'ячеслав", "Остап'юк", "Миколайович"), "alternate_recipient": True},
-    {"buyer": ("Ольга", "Кузьмич", "Петрівна"), "phone_style": 0, "email": False},
-    {"buyer": ("Ольга", "Кузьмич", "Петрівна"), "phone_style": 2,
-     "skip_contact": True},
-)
 
 
 def payment_status(payment_provider, status, waiting=False):
