@@ -1,22 +1,32 @@
 """Epicentr vocabulary the addon relies on: statuses, carriers, payments."""
 
-# Epicentr's order statuses with the cabinet's Ukrainian names. A code not listed here is
-# still stored and shown as received; the order is flagged "unknown status".
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate("epicentr_connector")
+
+# Epicentr's order statuses in words (translated: the Ukrainian ones are the cabinet's names). A
+# code not listed here is still stored and shown as received; the order is flagged "unknown status".
 STATUS_TITLES = {
-    "new": "Нове",
-    "confirmed_by_merchant": "Підтверджено продавцем",
-    "confirmed": "Підтверджено",
-    "sent": "Відправлено",
-    "delivered": "Готове до видачі",
-    "completed": "Завершено",
-    "closed": "Закрито",
-    "canceled": "Скасовано",
-    "canceled_by_merchant": "Скасовано продавцем",
-    "return_requested": "Запит на повернення",
-    "returned": "Повернено",
-    "completed_merchant_rejection": "Завершено (Відмова продавця)",
-    "closed_merchant_rejection": "Закрито (Відмова продавця)",
+    "new": _lt("New"),
+    "confirmed_by_merchant": _lt("Confirmed by the seller"),
+    "confirmed": _lt("Confirmed"),
+    "sent": _lt("Shipped"),
+    "delivered": _lt("Ready for pickup"),
+    "completed": _lt("Completed"),
+    "closed": _lt("Closed"),
+    "canceled": _lt("Cancelled"),
+    "canceled_by_merchant": _lt("Cancelled by the seller"),
+    "return_requested": _lt("Return requested"),
+    "returned": _lt("Returned"),
+    "completed_merchant_rejection": _lt("Completed (the seller's refusal)"),
+    "closed_merchant_rejection": _lt("Closed (the seller's refusal)"),
 }
+
+
+def status_title(env, code):
+    """Epicentr's status ``code`` in words, in ``env``'s language (the code itself when unknown)."""
+    title = STATUS_TITLES.get(code)
+    return title._translate(env.lang) if title else code
 # The colour of Epicentr's status badge: waiting for the seller, on its way, done, or ended badly.
 STATUS_TONES = {
     "new": "warning",

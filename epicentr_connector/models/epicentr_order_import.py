@@ -329,8 +329,6 @@ class EpicentrOrderImport(models.AbstractModel):
         header = dict(m["header"])
         if not header["epicentr_ttn"] and order.epicentr_ttn:
             header.pop("epicentr_ttn")  # never overwrite what we know with a blank
-        if order.epicentr_status == const.HIDDEN_BUYER_STATUS and m["status"] != const.HIDDEN_BUYER_STATUS:
-            order.activity_unlink(["epicentr_connector.mail_activity_epicentr_confirm"])
         order.write(header)
         if order.epicentr_buyer_hidden and m["uuid"] in partners:
             self._reveal_buyer(order, *partners[m["uuid"]])

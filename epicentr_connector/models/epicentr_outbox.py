@@ -90,7 +90,9 @@ class EpicentrOutbox(models.Model):
                     last.kind == "tracking" and last.tracking_number == number):
                 entries.append(self._tracking_values(order, picking_done, number, event))
             rule = self._rule_for(source, event)
-            if rule and (number or not rule.require_tracking):
+            # a rule that needs a tracking number waits for a valid one (Epicentr refuses "sent" without)
+            valid_number = number and not self._invalid_tracking(order, number)
+            if rule and (valid_number or not rule.require_tracking):
                 # a cancellation's reason is added by sale.order._epicentr_cancel()
                 entries.append({
                     "source_id": source.id, "order_id": order.id, "kind": "status", "event": event,
@@ -268,7 +270,7 @@ class EpicentrOutbox(models.Model):
             if status != "confirmed":
                 raise PushRefused(self.env._(
                     "Epicentr lets a tracking number be removed only while the order is confirmed; it is %(status)s.",
-                    status=const.STATUS_TITLES.get(status, status)))
+                    status=const.status_title(self.env, status)))
             client.delete_shipment_number(uuid)
 
     def _send_tracking(self, client, uuid, status, current_number):
@@ -281,14 +283,14 @@ class EpicentrOutbox(models.Model):
                 raise PushWaiting(self.env._(
                     "Waiting: Epicentr accepts a tracking number once the order is confirmed, and it is "
                     "“%(status)s”. Confirm it in the Epicentr cabinet, or add a status rule that confirms it.",
-                    status=const.STATUS_TITLES.get(status, status)))
+                    status=const.status_title(self.env, status)))
             status = self._walk(client, uuid, status, "confirmed")
         if status != "confirmed":
             if current_number == number:
                 return  # already there (sent twice, or typed in the cabinet)
             raise PushRefused(self.env._(
                 "Epicentr accepts a tracking number only while the order is confirmed; it is “%(status)s”.",
-                status=const.STATUS_TITLES.get(status, status)))
+                status=const.status_title(self.env, status)))
         if current_number != number:
             client.set_shipment_number(uuid, number)
         card = client.get_order(uuid)  # read back: did Epicentr move it to "sent" by itself?
@@ -313,8 +315,8 @@ class EpicentrOutbox(models.Model):
                 raise PushRefused(self.env._(
                     "Epicentr does not allow “%(target)s” for this order now: it is “%(status)s”, and the "
                     "possible statuses are: %(allowed)s.",
-                    target=const.STATUS_TITLES.get(target, target), status=const.STATUS_TITLES.get(status, status),
-                    allowed=", ".join(const.STATUS_TITLES.get(a, a) for a in allowed) or "—"))
+                    target=const.status_title(self.env, target), status=const.status_title(self.env, status),
+                    allowed=", ".join(const.status_title(self.env, a) for a in allowed) or "—"))
             if step == "canceled":
                 if not self.cancel_reason_key:
                     raise PushRefused(self.env._(

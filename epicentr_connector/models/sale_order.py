@@ -102,10 +102,11 @@ class SaleOrder(models.Model):
                 order.epicentr_push_error = False
 
     @api.depends("epicentr_status")
+    @api.depends_context("lang")
     def _compute_epicentr_status_name(self):
         for order in self:
             code = order.epicentr_status
-            order.epicentr_status_name = const.STATUS_TITLES.get(code, code) if code else False
+            order.epicentr_status_name = const.status_title(self.env, code) if code else False
             order.epicentr_status_tone = const.STATUS_TONES.get(code, False)
 
     @api.depends("epicentr_status")
@@ -162,15 +163,29 @@ class SaleOrder(models.Model):
     def write(self, vals):
         """Record the Epicentr rules' intents when the state changes (not while importing)."""
         self._check_epicentr_fields(vals)
+        left_new = self.browse()
+        if vals.get("epicentr_status", const.HIDDEN_BUYER_STATUS) != const.HIDDEN_BUYER_STATUS:
+            left_new = self.filtered(lambda o: o.epicentr_status == const.HIDDEN_BUYER_STATUS)
         if "state" not in vals or switch(self.env, "epicentr_importing"):
-            return super().write(vals)
+            result = super().write(vals)
+            left_new._epicentr_settle_confirmation()
+            return result
         before = {order.id: order.state for order in self if order.epicentr_source_id}
         result = super().write(vals)
         changed = self.filtered(lambda o: o.id in before and before[o.id] != o.state)
-        Push = self.env["epicentr.outbox"]
-        Push._record(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
-        Push._record(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
+        Outbox = self.env["epicentr.outbox"]
+        Outbox._record(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
+        Outbox._record(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
+        left_new._epicentr_settle_confirmation()
         return result
+
+    def _epicentr_settle_confirmation(self):
+        """Past "new" on Epicentr (whoever moved it: the connector's push, the cabinet, a sync):
+        the confirm-before-the-deadline activity is done, or void if Epicentr cancelled."""
+        activity = ["epicentr_connector.mail_activity_epicentr_confirm"]
+        cancelled = self.filtered(lambda o: o.epicentr_status in const.CANCELLED_STATUSES)
+        cancelled.activity_unlink(activity)
+        (self - cancelled).activity_feedback(activity, feedback=self.env._("Confirmed on Epicentr."))
 
     def action_cancel(self):
         """Epicentr needs a reason to cancel: ask for it when a rule will send the cancellation."""

@@ -56,7 +56,24 @@ class EpicentrCommon(EpicentrSandboxMixin, TransactionCase):
 
 
 class PushCommon(EpicentrCommon):
-    """EpicentrCommon for the outbox: each test adds exactly the sandbox orders it talks about."""
+    """EpicentrCommon for the outbox: each test adds exactly the sandbox orders it talks about.
+
+    Push to Epicentr: the outbox and its sender against the sandbox over real HTTP.
+
+    Every test drives the real chain: a user action in Odoo (confirm, cancel, a tracking number on
+    the delivery, validation) → the hook records an ``epicentr.outbox`` entry in the same
+    transaction → ``epicentr.outbox._cron_send()`` (the cron's code; it does not commit in tests)
+    speaks HTTP to the sandbox on 127.0.0.1 → assertions on the sandbox's request log and on its
+    order, which follows Epicentr's status machine (TTN only while ``confirmed``, cancel needs a
+    reason, ``sent`` needs a TTN).
+
+    Time travel: an entry that must wait (back-off after a transient failure, Retry-After of a 429,
+    an order not yet confirmed on Epicentr) gets a ``next_attempt_at`` in the future, and the sender
+    only takes entries that are due. Instead of freezing the clock (freezegun would also freeze the
+    sandbox's clock and the HTTP client's timeouts in the server thread), the tests first check
+    that the sender leaves the entry alone, then move its ``next_attempt_at`` into the past
+    (``make_due``) - exactly what the passing of time does - and run the sender again.
+    """
 
     sandbox_orders = 0
 

@@ -54,7 +54,10 @@ class TestOrderImport(ImportCommon):
         stats = self.sync()
         self.assertEqual(stats["updated"], 1)
         self.assertEqual(order.epicentr_status, "delivered")
-        self.assertEqual(order.epicentr_status_name, "Готове до видачі")
+        self.assertEqual(order.epicentr_status_name, "Ready for pickup")
+        # in the user's language: the Ukrainian name is the cabinet's
+        self.env["res.lang"]._activate_lang("uk_UA")
+        self.assertEqual(order.with_context(lang="uk_UA").epicentr_status_name, "Готове до видачі")
         self.assertEqual(order.state, "draft", "a status change on Epicentr does not move Odoo's status")
         listed = [r for r in self.sandbox.requests if r.path.endswith("/oms/orders")]
         self.assertEqual(listed[0].query["filter[updatedAt][from]"],
@@ -217,9 +220,9 @@ class TestOrderImport(ImportCommon):
         self.assertEqual(confirmed.order_line.filtered(lambda l: l.product_id == product).analytic_distribution,
                          {str(account.id): 100})
         self.assertFalse(any((confirmed | completed).order_line.filtered(lambda l: l.product_id != product).mapped("analytic_distribution")))
-        # numbers from the sale.order sequence, in the order of the page, before the reference's
-        self.assertEqual(sorted([confirmed.name, completed.name, reference.name]),
-                         [confirmed.name, completed.name, reference.name])
+        # numbers from the sale.order sequence, in the order of the page (by updatedAt), before the reference's
+        in_page_order = [self.imported(card).name for card in sorted(cards, key=lambda card: card["updatedAt"])]
+        self.assertEqual(sorted([*in_page_order, reference.name]), [*in_page_order, reference.name])
         self.assertEqual(len({confirmed.name[:2], completed.name[:2], reference.name[:2]}), 1)
         reference.message_subscribe([completed.partner_id.id])
         follower = completed.message_follower_ids.filtered(lambda f: f.partner_id == completed.partner_id)
@@ -272,7 +275,8 @@ class TestOrderImport(ImportCommon):
         order = self.imported(card)
         order.action_confirm()
         for picking in order.picking_ids:
-            picking.move_ids.quantity = picking.move_ids.product_uom_qty
+            for move in picking.move_ids:
+                move.quantity = move.product_uom_qty
             picking.button_validate()
         self.sandbox.store.platform_set_status(card["id"], "returned")
         self.sync()

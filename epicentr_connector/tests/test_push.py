@@ -1,23 +1,9 @@
-"""Push to Epicentr: the outbox and its sender against the sandbox over real HTTP.
-
-Every test drives the real chain: a user action in Odoo (confirm, cancel, a tracking number on
-the delivery, validation) → the hook records an ``epicentr.outbox`` entry in the same
-transaction → ``epicentr.outbox._cron_send()`` (the cron's code; it does not commit in tests)
-speaks HTTP to the sandbox on 127.0.0.1 → assertions on the sandbox's request log and on its
-order, which follows Epicentr's status machine (TTN only while ``confirmed``, cancel needs a
-reason, ``sent`` needs a TTN).
-
-Time travel: an entry that must wait (back-off after a transient failure, Retry-After of a 429,
-an order not yet confirmed on Epicentr) gets a ``next_attempt_at`` in the future, and the sender
-only takes entries that are due. Instead of freezing the clock (freezegun would also freeze the
-sandbox's clock and the HTTP client's timeouts in the server thread), the tests first check
-that the sender leaves the entry alone, then move its ``next_attempt_at`` into the past
-(``make_due``) - exactly what the passing of time does - and run the sender again.
-"""
+"""Push to Epicentr: statuses and cancellations, transactions, and what the import never sends.
+How these tests drive the outbox, and how they travel in time: PushCommon (common.py)."""
 
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.epicentr_connector import const
 
@@ -58,6 +44,20 @@ class TestPush(PushCommon):
         self.sandbox.clear_requests()
         self.send()
         self.assertEqual(self.sandbox.requests, [])
+
+    def test_confirming_through_the_connector_settles_the_deadline_activity(self):
+        seller = new_test_user(self.env, login="epc_push_seller", groups="sales_team.group_sale_salesman_all_leads")
+        self.source.salesperson_ids = seller
+        self.source.access_user_ids = seller
+        order = self.import_order(self.add("new"))
+        confirm = self.env.ref("epicentr_connector.mail_activity_epicentr_confirm")
+        self.assertTrue(order.activity_ids.filtered(lambda a: a.activity_type_id == confirm))
+        order.with_user(seller).action_confirm()
+        self.send()
+        self.assertEqual(order.epicentr_status, "confirmed")
+        self.assertFalse(order.activity_ids.filtered(lambda a: a.activity_type_id == confirm),
+                         "the activity stays open after the connector confirmed the order")
+        self.assertTrue(self.notes(order, "Confirmed on Epicentr."), "the activity is marked done, with a note")
 
     def test_change_already_made_on_epicentr_is_not_sent_again(self):
         card = self.add("new")

@@ -1,19 +1,5 @@
-"""Push to Epicentr: the outbox and its sender against the sandbox over real HTTP.
-
-Every test drives the real chain: a user action in Odoo (confirm, cancel, a tracking number on
-the delivery, validation) → the hook records an ``epicentr.outbox`` entry in the same
-transaction → ``epicentr.outbox._cron_send()`` (the cron's code; it does not commit in tests)
-speaks HTTP to the sandbox on 127.0.0.1 → assertions on the sandbox's request log and on its
-order, which follows Epicentr's status machine (TTN only while ``confirmed``, cancel needs a
-reason, ``sent`` needs a TTN).
-
-Time travel: an entry that must wait (back-off after a transient failure, Retry-After of a 429,
-an order not yet confirmed on Epicentr) gets a ``next_attempt_at`` in the future, and the sender
-only takes entries that are due. Instead of freezing the clock (freezegun would also freeze the
-sandbox's clock and the HTTP client's timeouts in the server thread), the tests first check
-that the sender leaves the entry alone, then move its ``next_attempt_at`` into the past
-(``make_due``) - exactly what the passing of time does - and run the sender again.
-"""
+"""Push to Epicentr: tracking numbers (TTN) and their formats. How these tests drive the
+outbox: PushCommon (common.py)."""
 
 import time
 
@@ -109,7 +95,7 @@ class TestPushTracking(PushCommon):
         entry = self.entries(order)
         self.assertRecordValues(entry, [{"kind": "tracking", "state": "pending"}])
         self.assertIn("Waiting", entry.last_error)
-        self.assertIn("Нове", entry.last_error)
+        self.assertIn("“New”", entry.last_error)
         self.assertEqual(order.epicentr_push_state, "pending")
         self.assertIn("Waiting", order.epicentr_push_error)
         # the seller confirms in the cabinet; at the next attempt the TTN goes
@@ -152,6 +138,19 @@ class TestPushTracking(PushCommon):
         self.send()
         self.assertEqual(self.sandbox.requests, [], "an invalid TTN must not reach Epicentr")
         self.assertIsNone(self.sandbox.store.orders[card["id"]]["address"]["shipment"]["number"])
+
+    def test_no_sent_without_a_valid_ttn(self):
+        """Delivery validated with an invalid TTN: the "validated with a tracking number → sent"
+        rule waits for a valid one instead of asking Epicentr for "sent" without one."""
+        card = self.add("confirmed")
+        order = self.confirmed_in_odoo(card)
+        picking = self.delivery(order)
+        picking.carrier_tracking_ref = "2045000000000"  # 13 digits: not a Nova Poshta TTN
+        self.validate(picking)
+        self.assertFalse(self.entries(order).filtered(lambda e: e.kind == "status" and e.target_status == "sent"))
+        self.send()
+        self.assertEqual(self.sandbox.writes(), [], "no change-status/to/sent without a valid TTN")
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
 
     def test_valid_ttn_of_another_carrier_format(self):
         self.source.write({"send_tracking": True, "tracking_on_tracking_set": True})
@@ -278,7 +277,7 @@ class TestPushTracking(PushCommon):
         self.assertEqual(self.sandbox.writes(), [])
         self.assertEqual(order.epicentr_push_state, "error")
         self.assertIn("only while the order is confirmed", order.epicentr_push_error)
-        self.assertIn("Відправлено", order.epicentr_push_error)
+        self.assertIn("“Shipped”", order.epicentr_push_error)
 
     # ------------------------------------------------------------------ tracking formats (units)
 

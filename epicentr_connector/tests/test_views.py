@@ -45,6 +45,10 @@ class TestViews(EpicentrCommon):
         self.assertTrue(found.icon_image, "no icon on the Apps card")
         self.assertIn("Epicentr", found.summary)
 
+    def test_source_banner_says_who_or_nothing(self):
+        banner = self.arch("epicentr.source", "form").xpath("//div[contains(@class, 'alert-success')]")[0]
+        self.assertIn("not connected_as", banner.get("invisible"), "a connection marked ok by a sync names nobody")
+
     def test_sale_order_views(self):
         form = self.arch("sale.order", "form")
         self.assertLessEqual(EPICENTR_FORM_FIELDS, self.field_names(form))

@@ -1,6 +1,6 @@
 /** @odoo-module **/
 // Started by tests/test_tours.py, which prepares the sandbox and the users, and runs the crons
-// between two tours. Epicentr's status names are always Ukrainian (const.STATUS_TITLES).
+// between two tours. Epicentr's status names are in the user's language (const.STATUS_TITLES).
 
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
@@ -89,13 +89,13 @@ registry.category("web_tour.tours").add("epicentr_manager_tour", {
 
 registry.category("web_tour.tours").add("epicentr_manager_orders_tour", {
     url: "/odoo",
-    steps: () => openEpicentrOrder("Відправлено"),
+    steps: () => openEpicentrOrder("Shipped"),
 });
 
 registry.category("web_tour.tours").add("epicentr_salesperson_tour", {
     url: "/odoo",
     steps: () => [
-        ...openEpicentrOrder("Нове"),
+        ...openEpicentrOrder("New"),
         {
             trigger: ".o_form_statusbar .o_statusbar_buttons button[name=action_confirm]",
             run: "click",
@@ -113,7 +113,7 @@ registry.category("web_tour.tours").add("epicentr_salesperson_tour", {
 registry.category("web_tour.tours").add("epicentr_salesperson_status_tour", {
     url: "/odoo",
     steps: () => [
-        ...openEpicentrOrder("Підтверджено"),
+        ...openEpicentrOrder("Confirmed"),
         {
             content: "sent: nothing waits in the outbox any more",
             trigger: ".o_form_view:not(:has(.alert-info:contains(Waiting to be sent to Epicentr)))",
