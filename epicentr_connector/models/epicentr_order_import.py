@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..utils.order_mapping import OrderDataError, clean_text, map_order
+from ..utils.order_mapping import DERIVED_FIELDS, OrderDataError, clean_text, map_order
 from ..utils.switches import ServerOnly
 
 _logger = logging.getLogger(__name__)
@@ -326,9 +326,9 @@ class EpicentrOrderImport(models.AbstractModel):
     def _update_order(self, order, m, partners):
         """Apply a later state of the order: only the fields Epicentr owns change, so a
         salesperson's own edits (notes, lines of a confirmed order, …) are kept."""
-        header = dict(m["header"])
-        if not header["epicentr_ttn"] and order.epicentr_ttn:
-            header.pop("epicentr_ttn")  # never overwrite what we know with a blank
+        # Never blank what was known: Epicentr may answer with an empty address or leave fields out
+        header = {name: value for name, value in m["header"].items()
+                  if value not in (False, None, "") or name in DERIVED_FIELDS or not order[name]}
         order.write(header)
         if order.epicentr_buyer_hidden and m["uuid"] in partners:
             self._reveal_buyer(order, *partners[m["uuid"]])

@@ -215,6 +215,15 @@ class EpicentrOutbox(models.Model):
         self._settle(order)
 
     @api.model
+    def _settle_reached(self, orders):
+        """Failed status entries whose target the order has reached since (a later step, the
+        cabinet) are moot: their error goes without anyone pressing Retry."""
+        moot = self.sudo().search([("order_id", "in", orders.ids), ("kind", "=", "status"), ("state", "=", "failed")])
+        moot = moot.filtered(lambda e: reached(e.order_id.epicentr_status, e.target_status))
+        moot.write({"state": "superseded"})
+        self._settle(moot.order_id)
+
+    @api.model
     def _settle(self, orders):
         """Orders with nothing left failed or waiting lose their "could not send" activity."""
         orders.filtered(lambda o: o.epicentr_push_state == "ok").activity_unlink(
@@ -304,7 +313,7 @@ class EpicentrOutbox(models.Model):
         """Move the order to ``target`` through the seller's steps Epicentr allows now; returns
         the status reached. Refuses, without writing, a target it cannot reach."""
         for _step in range(len(const.SELLER_PATH)):
-            if status == target or (target == "canceled" and status in const.CANCELLED_STATUSES) or _passed(status, target):
+            if reached(status, target):
                 return status
             allowed = self._allowed(client, uuid)
             step = target if target in allowed else _next_step(status, target)
@@ -365,6 +374,11 @@ class EpicentrOutbox(models.Model):
         self.filtered(lambda e: e.state == "failed").write(
             {"state": "pending", "attempts": 0, "next_attempt_at": False})
         self.env.ref("epicentr_connector.ir_cron_epicentr_outbox")._trigger()
+
+
+def reached(status, target):
+    """Whether an order at ``status`` on Epicentr has what an entry targeting ``target`` asks for."""
+    return status == target or (target == "canceled" and status in const.CANCELLED_STATUSES) or _passed(status, target)
 
 
 def _passed(status, target):

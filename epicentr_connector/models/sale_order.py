@@ -168,7 +168,7 @@ class SaleOrder(models.Model):
             left_new = self.filtered(lambda o: o.epicentr_status == const.HIDDEN_BUYER_STATUS)
         if "state" not in vals or switch(self.env, "epicentr_importing"):
             result = super().write(vals)
-            left_new._epicentr_settle_confirmation()
+            self._epicentr_status_moved(vals, left_new)
             return result
         before = {order.id: order.state for order in self if order.epicentr_source_id}
         result = super().write(vals)
@@ -176,8 +176,13 @@ class SaleOrder(models.Model):
         Outbox = self.env["epicentr.outbox"]
         Outbox._record(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
         Outbox._record(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
-        left_new._epicentr_settle_confirmation()
+        self._epicentr_status_moved(vals, left_new)
         return result
+
+    def _epicentr_status_moved(self, vals, left_new):
+        if "epicentr_status" in vals:
+            left_new._epicentr_settle_confirmation()
+            self.env["epicentr.outbox"]._settle_reached(self)
 
     def _epicentr_settle_confirmation(self):
         """Past "new" on Epicentr (whoever moved it: the connector's push, the cabinet, a sync):

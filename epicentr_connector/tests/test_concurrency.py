@@ -359,3 +359,31 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         self._assert_both_kept(card, order_id)
         self.assert_each_once(cards)
         self.assert_source_clean()
+
+    # ------------------------------------------------------------------ Test connection during a sync
+
+    @mute_logger("odoo.sql_db")  # PostgreSQL's refusal of the loser is logged as a "bad query"
+    def test_connection_test_while_the_sync_commits_is_quiet(self):
+        """Saving a token wakes the sync; Test connection then writes the same source row while
+        the sync makes its final commit (an idle poll writes the source only at its end): a
+        concurrent update like the others, retried, logged at INFO."""
+        cards = self.add_history(3)
+        self.committed(self.sync)
+        self.make_due()
+        tester = self.holder()  # the manager's Test connection, not committed yet
+        api.Environment(tester, SUPERUSER_ID, {})["epicentr.source"].browse(self.source_id).write(
+            {"connection_state": "ok", "connected_as": "Ірина Бондар"})
+        api.Environment(tester, SUPERUSER_ID, {}).flush_all()
+
+        with log_records() as logs:
+            sync = self.start(self.cron_sync)
+            self.wait_blocked(sync)
+            tester.commit()
+            sync.outcome()
+        self.assertEqual([r.levelname for r in logs if "concurrent update" in r.getMessage()], ["INFO"], describe(logs))
+        self.assertEqual(describe(r for r in logs if r.levelno >= logging.WARNING), "", "nothing alarming in the log")
+        self.assertFalse(self.read(lambda env: env["epicentr.source"].browse(self.source_id).last_error))
+
+        self.committed(self.cron_sync)  # the next call does what the first one rolled back
+        self.assert_each_once(cards)
+        self.assert_source_clean()

@@ -96,6 +96,42 @@ class TestOrderImport(ImportCommon):
         self.assertFalse(placeholder.exists() and placeholder.active)
         self.assertFalse(order.epicentr_confirm_deadline)
 
+    def test_masked_or_empty_buyer_data_is_hidden(self):
+        """While the order is new Epicentr may send null, empty or masked buyer data
+        ("38063***4000", "С*****"): all of it is "hidden", and no contact is made from it."""
+        self.addCleanup(setattr, self.sandbox.store, "hidden_buyer_style", "null")
+        for style in ("masked", "empty"):
+            with self.subTest(style):
+                self.sandbox.store.hidden_buyer_style = style
+                partners_before = self.env["res.partner"].search_count([])
+                card = self.add(statusCode="new")
+                self.sync()
+                order = self.imported(card)
+                self.assertTrue(order.epicentr_buyer_hidden)
+                self.assertEqual(order.partner_id, order.epicentr_buyer_placeholder_id)
+                self.assertEqual(self.env["res.partner"].search_count([]), partners_before + 1, "only the placeholder")
+                self.sandbox.store.platform_set_status(card["id"], "confirmed_by_merchant")
+                self.sync()
+                self.assertFalse(order.epicentr_buyer_hidden)
+                self.assertNotIn("*", order.partner_id.name + (order.partner_id.phone or ""))
+
+    def test_known_data_is_never_blanked(self):
+        """A cancelled order may come back with an empty address and its shipment left out:
+        what was imported before stays (one rule for every Epicentr field)."""
+        card = self.add(statusCode="confirmed")
+        self.sync()
+        order = self.imported(card)
+        kept = ["partner_id", "partner_shipping_id", "epicentr_carrier", "epicentr_settlement", "epicentr_office",
+                "epicentr_payment_method", "epicentr_payment_status", "epicentr_buyer_comment"]
+        before = order.read(kept)[0]
+        self.sandbox.store.platform_set_status(card["id"], "canceled", empty_address=True)
+        stored = self.sandbox.store.orders[card["id"]]
+        stored["address"]["shipment"] = {}
+        stored.update(settlement=None, office=None, comment=None)
+        self.sync()
+        self.assertEqual(order.epicentr_status, "canceled")
+        self.assertEqual(order.read(kept)[0], before)
+
     def test_same_buyer_three_phone_spellings_is_one_contact(self):
         person = {"firstName": "Мар'яна", "lastName": "Григор'єва", "patronymic": "Степанівна", "email": None}
         spellings = ["380671234567", "+380 67 123 45 67", "067-123-45-67"]
@@ -204,7 +240,9 @@ class TestOrderImport(ImportCommon):
     def test_page_wide_values_are_the_ones_odoo_gives_an_order(self):
         """Warehouse, pricelist, number, analytic distribution and followers are looked up once
         per page: each order still gets what Odoo's own create()/action_confirm() give it."""
-        cards = [self.add(statusCode="confirmed"), self.add(statusCode="completed")]
+        # changed a minute apart: the page lists them in this order
+        cards = [self.add(statusCode="confirmed", updatedAt=self.ago(minutes=2)),
+                 self.add(statusCode="completed", updatedAt=self.ago(minutes=1))]
         code = cards[0]["items"][0]["productExternalId"] or cards[0]["items"][0]["sku"]
         product = self.env["product.product"].create({"name": code, "default_code": code})
         plan = self.env["account.analytic.plan"].create({"name": "Marketplaces"})
@@ -220,9 +258,9 @@ class TestOrderImport(ImportCommon):
         self.assertEqual(confirmed.order_line.filtered(lambda l: l.product_id == product).analytic_distribution,
                          {str(account.id): 100})
         self.assertFalse(any((confirmed | completed).order_line.filtered(lambda l: l.product_id != product).mapped("analytic_distribution")))
-        # numbers from the sale.order sequence, in the order of the page (by updatedAt), before the reference's
-        in_page_order = [self.imported(card).name for card in sorted(cards, key=lambda card: card["updatedAt"])]
-        self.assertEqual(sorted([*in_page_order, reference.name]), [*in_page_order, reference.name])
+        # numbers from the sale.order sequence, in the order of the page, before the reference's
+        self.assertEqual(sorted([confirmed.name, completed.name, reference.name]),
+                         [confirmed.name, completed.name, reference.name])
         self.assertEqual(len({confirmed.name[:2], completed.name[:2], reference.name[:2]}), 1)
         reference.message_subscribe([completed.partner_id.id])
         follower = completed.message_follower_ids.filtered(lambda f: f.partner_id == completed.partner_id)

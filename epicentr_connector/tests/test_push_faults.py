@@ -230,6 +230,25 @@ class TestPushFaults(PushCommon):
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 2, "last_error": False}])
 
+    def test_stale_error_clears_when_epicentr_reaches_the_status(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        self.sandbox.store.orders[card["id"]]["statusCode"] = "awaiting_stock"
+        order.action_confirm()
+        self.send()
+        entry = self.entries(order)
+        self.assertEqual((entry.state, order.epicentr_push_state, len(self.error_activities(order))),
+                         ("failed", "error", 1))
+        # confirmed in the cabinet meanwhile: the next sync shows it, and the error is moot
+        self.sandbox.store.platform_set_status(card["id"], "confirmed")
+        self.sandbox.clear_requests()
+        self.source._sync_orders()
+        self.assertEqual(entry.state, "superseded")
+        self.assertEqual(order.epicentr_push_state, "ok")
+        self.assertFalse(order.epicentr_push_error)
+        self.assertFalse(self.error_activities(order), "nobody had to press Retry")
+        self.assertEqual(self.sandbox.writes(), [])
+
     def test_order_in_a_status_unknown_to_the_connector_is_refused_with_the_reason(self):
         card = self.add("new")
         order = self.import_order(card)

@@ -152,6 +152,21 @@ class TestPushTracking(PushCommon):
         self.assertEqual(self.sandbox.writes(), [], "no change-status/to/sent without a valid TTN")
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
 
+    def test_corrected_ttn_clears_the_error(self):
+        self.source.write({"send_tracking": True, "tracking_on_tracking_set": True})
+        card = self.add("confirmed")
+        order = self.confirmed_in_odoo(card)
+        picking = self.delivery(order)
+        picking.carrier_tracking_ref = "2045000000000"  # refused here: 13 digits
+        self.assertEqual((order.epicentr_push_state, len(self.error_activities(order))), ("error", 1))
+        picking.carrier_tracking_ref = NP_TTN
+        self.send()
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["address"]["shipment"]["number"], NP_TTN)
+        self.assertEqual(order.epicentr_push_state, "ok")
+        self.assertFalse(order.epicentr_push_error)
+        self.assertFalse(self.error_activities(order), "the error left with its cause")
+        self.assertFalse(picking.epicentr_push_error)
+
     def test_valid_ttn_of_another_carrier_format(self):
         self.source.write({"send_tracking": True, "tracking_on_tracking_set": True})
         card = self.add("confirmed", provider="ukrposhta")

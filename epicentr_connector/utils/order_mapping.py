@@ -16,6 +16,11 @@ _PAYMENT_METHOD_CODES = {code for code, _label in const.PAYMENT_METHODS}
 _PAYMENT_STATUS_CODES = {code for code, _label in const.PAYMENT_STATUSES}
 
 
+# Header fields the import works out itself (the deadline ends when the order leaves "new"),
+# which a later state may clear; every other field keeps its known value against a blank.
+DERIVED_FIELDS = frozenset({"epicentr_confirm_deadline"})
+
+
 class OrderDataError(ValueError):
     """The card lacks something the import needs, or holds a value it cannot read."""
 
@@ -65,11 +70,15 @@ def _text(value):
 
 
 def _person(block):
-    """{name, phone, email} of a buyer or recipient block, or None when Epicentr hid it."""
+    """{name, phone, email} of a buyer or recipient block, or None when Epicentr hid it: null,
+    blank, or masked ("38063***4000", "С*****"); a masked value never makes a contact."""
     if not isinstance(block, dict):
         return None
-    name = " ".join(filter(None, (_text(block.get(k)) for k in ("firstName", "patronymic", "lastName"))))
-    raw_phone = _text(block.get("phone"))
+    parts = [_text(block.get(k)) for k in ("firstName", "patronymic", "lastName", "phone", "email")]
+    if any("*" in part for part in parts):
+        return None
+    name = " ".join(filter(None, parts[:3]))
+    raw_phone = parts[3]
     phone = normalize_phone(raw_phone)
     if not name and not phone:
         return None
@@ -142,7 +151,8 @@ def map_order(card):
     """The values of one card: {uuid, number, status, header, buyer, recipient, lines, delivery_price}.
 
     ``header`` holds the sale.order fields Epicentr owns; ``buyer``/``recipient`` are None
-    while Epicentr hides them (or sends them blank, as after a cancellation).
+    while Epicentr hides them (or sends them blank, as after a cancellation). A blank value in
+    ``header`` never replaces a known one when an order is updated, but for DERIVED_FIELDS.
     """
     if not isinstance(card, dict):
         raise OrderDataError("the order is not an object")

@@ -305,7 +305,7 @@ class SandboxApp:
         with self.store.lock:
             page = OrderPage(self._select(args), parse_sort(args), parse_limit(args),
                              args.get("cursor"))
-            return json_response(page.body(list_view))
+            return json_response(page.body(lambda order: list_view(order, self.store.hidden_buyer_style)))
 
     def _count_orders(self, request, body, version):
         with self.store.lock:

@@ -62,19 +62,40 @@ def merchant_moves(order, has_ttn=None):
     return moves
 
 
-def _masked(order):
+# How a hidden buyer looks: null (the swagger), empty strings, or masked like the cabinet shows it.
+HIDDEN_STYLES = ("null", "empty", "masked")
+
+
+def _mask(value):
+    """"38063***4000" for a phone, "С*****" for a name, "o***@ukr.net" for an e-mail."""
+    if not value:
+        return value
+    if "@" in value:
+        return value[0] + "***@" + value.split("@", 1)[1]
+    if value.isdigit():
+        return value[:5] + "***" + value[-4:]
+    return value[0] + "*****"
+
+
+def _masked(order, style="null"):
     """A shallow copy sharing the unchanged parts: serialise it under the store's lock."""
     view = dict(order)
     if order["statusCode"] == "new":  # Epicentr reveals the buyer from confirmed_by_merchant on
         view["address"] = dict(order["address"])
-        clear_contact(view["address"])
+        if style == "masked":
+            for key in ("firstName", "lastName", "patronymic", "email", "phone"):
+                view["address"][key] = _mask(order["address"][key])
+        else:
+            clear_contact(view["address"])
+            if style == "empty":
+                view["address"].update({key: "" for key in ("firstName", "lastName", "patronymic", "phone")})
         view["address"]["isAlternateRecipient"] = order["address"]["isAlternateRecipient"]
     return view
 
 
-def list_view(order):
+def list_view(order, style="null"):
     """An item of GET /v3|v4/oms/orders: no joined objects, no card-only fields."""
-    view = _masked(order)
+    view = _masked(order, style)
     for key in _CARD_ONLY_FIELDS:
         del view[key]
     # The swagger's Order requires settlement/office (nullable); the list leaves them empty.
@@ -82,9 +103,9 @@ def list_view(order):
     return view
 
 
-def card_view(order, version):
+def card_view(order, version, style="null"):
     """GET /v5|v6/oms/orders/{id}; v6 adds hasPreOrderItems."""
-    view = _masked(order)
+    view = _masked(order, style)
     if version == 5:
         del view["hasPreOrderItems"]
     return view
@@ -104,6 +125,7 @@ class OrderStore:
     def __init__(self, count, seed, days, now, ttn_autosend=False):
         self.now = now
         self.ttn_autosend = ttn_autosend
+        self.hidden_buyer_style = "null"  # one of HIDDEN_STYLES
         self.factory = OrderFactory(seed)
         self.company_id = self.factory.company_id
         self.orders = {o["id"]: o for o in self.factory.history(count, days, now())}
@@ -198,7 +220,7 @@ class OrderStore:
             order = self._order(order_id)
             if order_id in self.deleted:
                 raise ApiError(410, "item was deleted")
-            return card_view(order, version)
+            return card_view(order, version, self.hidden_buyer_style)
 
     def allowed_statuses(self, order_id):
         with self.lock:
