@@ -99,6 +99,13 @@ SELLER_STATUSES = [
 SELLER_PATH = ["new", "confirmed_by_merchant", "confirmed", "sent", "delivered"]
 # The reasons a seller may give when cancelling, used when Epicentr's list cannot be read
 # (the swagger's OrderCancelWriteModel keys of the merchant and generic families).
+# Who cancelled an order, as Epicentr's cancel.initiatorCode says.
+CANCEL_INITIATORS = [
+    ("customer", "The buyer"),
+    ("call_center", "Epicentr's call centre"),
+    ("merchant", "The seller"),
+    ("other", "Someone else"),
+]
 FALLBACK_CANCEL_REASONS = [
     ("order.cancel_reason.product_not_available", "Товару немає в наявності"),
     ("order.cancel_reason.price_differs", "Ціна в замовленні не відповідає актуальній"),

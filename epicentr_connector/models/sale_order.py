@@ -59,7 +59,12 @@ class SaleOrder(models.Model):
         string="Do Not Call the Buyer", readonly=True, copy=False,
         help="The buyer asked on Epicentr not to be called about this order.",
     )
-    epicentr_cancel_reason = fields.Char(readonly=True, copy=False)
+    epicentr_cancel_reason = fields.Char(
+        string="Epicentr Cancel Reason Key", readonly=True, copy=False,
+        help="Epicentr's key of the reason, e.g. order.cancel_reason.order_not_actual.")
+    epicentr_cancel_reason_name = fields.Char(string="Cancel Reason", compute="_compute_epicentr_cancel_reason_name")
+    epicentr_cancel_initiator = fields.Selection(const.CANCEL_INITIATORS, string="Cancelled By", readonly=True, copy=False)
+    epicentr_cancel_comment = fields.Text(string="Cancellation Comment", readonly=True, copy=False)
     # The contact the import made to stand for a hidden buyer: the only one it ever removes.
     epicentr_buyer_placeholder_id = fields.Many2one("res.partner", readonly=True, copy=False)
     epicentr_buyer_hidden = fields.Boolean(
@@ -100,6 +105,13 @@ class SaleOrder(models.Model):
             else:
                 order.epicentr_push_state = "ok"
                 order.epicentr_push_error = False
+
+    @api.depends("epicentr_cancel_reason", "epicentr_source_id")
+    def _compute_epicentr_cancel_reason_name(self):
+        Reason = self.env["epicentr.cancel.reason"]
+        for order in self:
+            key = order.epicentr_cancel_reason
+            order.epicentr_cancel_reason_name = key and Reason._title(order.epicentr_source_id, key)
 
     @api.depends("epicentr_status")
     @api.depends_context("lang")

@@ -300,10 +300,20 @@ class TestOrderImport(ImportCommon):
         order = self.imported(card)
         order.action_confirm()
         self.assertTrue(order.picking_ids)
-        self.sandbox.store.platform_set_status(card["id"], "canceled", reasonCode="order_not_actual")
+        self.sandbox.store.platform_set_status(card["id"], "canceled", reasonCode="order_not_actual",
+                                               initiatorCode="call_center", comment="Покупець передумав")
         self.sync()
         self.assertEqual(order.state, "cancel")
         self.assertEqual(order.epicentr_cancel_reason, "order.cancel_reason.order_not_actual")
+        # who, why in words, and the buyer's comment: on the order and in its chatter
+        self.assertEqual(order.epicentr_cancel_initiator, "call_center")
+        self.assertEqual(order.epicentr_cancel_reason_name, "Замовлення вже не актуальне для покупця")
+        self.assertEqual(order.epicentr_cancel_comment, "Покупець передумав")
+        note = order.message_ids[0].body
+        self.assertIn("Epicentr's call centre", note)
+        self.assertIn("Замовлення вже не актуальне", note)
+        self.assertIn("Покупець передумав", note)
+        self.assertNotIn("order.cancel_reason.", note)
         self.assertTrue(all(p.state == "cancel" for p in order.picking_ids))
 
     def test_cancel_after_delivery_is_flagged_not_forced(self):

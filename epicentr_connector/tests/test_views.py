@@ -16,7 +16,8 @@ EPICENTR_FORM_FIELDS = {
     "epicentr_source_id", "epicentr_number", "epicentr_url", "epicentr_status", "epicentr_status_name",
     "epicentr_status_unknown", "epicentr_confirm_deadline", "epicentr_carrier", "epicentr_settlement",
     "epicentr_office", "epicentr_ttn", "epicentr_payment_method", "epicentr_payment_status",
-    "epicentr_skip_contact", "epicentr_cancel_reason", "epicentr_buyer_comment", "epicentr_buyer_hidden",
+    "epicentr_skip_contact", "epicentr_cancel_reason", "epicentr_cancel_reason_name", "epicentr_cancel_initiator",
+    "epicentr_cancel_comment", "epicentr_buyer_comment", "epicentr_buyer_hidden",
     "epicentr_needs_mapping", "epicentr_push_state", "epicentr_push_error",
 }
 
@@ -328,10 +329,16 @@ class TestViews(EpicentrCommon):
         self.assertLessEqual({"order_ids", "reason_key", "comment"}, self.field_names(arch))
         self.assertTrue(arch.xpath("//div[contains(@class, 'alert-warning')][@invisible='not past_new']"))
 
-        # Epicentr's own list of reasons, read from the API
-        api_reasons = [(r["translationKey"], r["title"]) for r in cancel_reasons("merchant")]
+        # Epicentr's own lists, read from the API: the buyer's documented reasons and the seller's,
+        # each labelled by who asks
+        api_reasons = [(r["translationKey"], f"{label}: {r['title']}")
+                       for role, label in (("customer", "The buyer asked"), ("merchant", "The seller's reason"))
+                       for r in cancel_reasons(role)]
+        api_reasons = list(dict(reversed(api_reasons)).items())[::-1]  # a key listed twice: its first label
         selection = [tuple(item) for item in Wizard.fields_get(["reason_key"])["reason_key"]["selection"]]
         self.assertEqual(selection, api_reasons)
+        self.assertTrue(any(key.startswith("order.cancel_reason.") for key, _label in selection),
+                        "a cancel the buyer asked for can be filed under the buyer's reason")
         with Form(Wizard) as wizard_form:
             self.assertTrue(wizard_form.past_new, "a confirmed order warns about the commission")
             wizard_form.reason_key = api_reasons[0][0]
@@ -352,4 +359,14 @@ class TestViews(EpicentrCommon):
         with mute_logger("odoo.addons.epicentr_connector.models.epicentr_cancel_reason"):
             self.env["epicentr.cancel.reason"]._refresh(self.source)
         selection = [tuple(item) for item in Wizard.fields_get(["reason_key"])["reason_key"]["selection"]]
-        self.assertEqual(selection, const.FALLBACK_CANCEL_REASONS)
+        self.assertEqual([key for key, _label in selection], [key for key, _title in const.FALLBACK_CANCEL_REASONS])
+
+        # Epicentr without the merchant list (the OpenAPI description has none): the buyer's list is still offered
+        self.source.sudo().write({"cancel_reasons_at": False})
+        self.sandbox.clear_faults()
+        self.sandbox.store.disable_route("/v2/oms/order-cancel-reasons/merchant")
+        self.addCleanup(self.sandbox.store.enable_route, "/v2/oms/order-cancel-reasons/merchant")
+        with mute_logger("odoo.addons.epicentr_connector.models.epicentr_cancel_reason"):
+            self.env["epicentr.cancel.reason"]._refresh(self.source)
+        selection = [tuple(item) for item in Wizard.fields_get(["reason_key"])["reason_key"]["selection"]]
+        self.assertEqual([key for key, _label in selection], [r["translationKey"] for r in cancel_reasons("customer")])

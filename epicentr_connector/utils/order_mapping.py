@@ -14,6 +14,7 @@ from .. import const
 _CARRIER_CODES = {code for code, _label in const.CARRIERS}
 _PAYMENT_METHOD_CODES = {code for code, _label in const.PAYMENT_METHODS}
 _PAYMENT_STATUS_CODES = {code for code, _label in const.PAYMENT_STATUSES}
+_CANCEL_INITIATOR_CODES = {code for code, _label in const.CANCEL_INITIATORS}
 
 
 # Header fields the import works out itself (the deadline ends when the order leaves "new"),
@@ -190,6 +191,8 @@ def map_order(card):
         "epicentr_skip_contact": bool(card.get("skipCustomerContact")),
         "epicentr_cancel_reason": _text(cancel.get("reasonTranslationKey") or cancel.get("reasonCode"))
         or False,
+        "epicentr_cancel_initiator": _choice(cancel.get("initiatorCode"), _CANCEL_INITIATOR_CODES),
+        "epicentr_cancel_comment": _text(cancel.get("comment")) or False,
         "epicentr_confirm_deadline": (
             created_at + timedelta(minutes=const.CONFIRM_DEADLINE_MINUTES)
             if status == const.HIDDEN_BUYER_STATUS else False
