@@ -178,6 +178,17 @@ class PushCommon(EpicentrCommon):
     def notes(self, order, text):
         return order.message_ids.filtered(lambda m: text in (m.body or ""))
 
+    def refused_cancellation(self):
+        """An imported, confirmed order whose card payment is awaited, cancelled in Odoo and sent:
+        Epicentr does not allow cancelling it. Returns (card, order)."""
+        card = self.add("new")
+        card["address"]["shipment"].update(paymentProvider="easypay", paymentStatus="payment_waiting")
+        order = self.import_order(card)
+        order.action_confirm()
+        order._epicentr_cancel(MERCHANT_REASON)
+        self.send()
+        return card, order
+
     def cancel_with_wizard(self, order, reason_key=MERCHANT_REASON, comment=None):
         """Cancel as a user does: action_cancel opens the wizard; choose a reason, confirm."""
         action = order.action_cancel()

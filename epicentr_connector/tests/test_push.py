@@ -86,12 +86,7 @@ class TestPush(PushCommon):
 
     def test_refusal_is_shown_on_the_order_and_retry_resends(self):
         # An order whose card payment is awaited cannot be cancelled on Epicentr.
-        card = self.add("new")
-        card["address"]["shipment"].update(paymentProvider="easypay", paymentStatus="payment_waiting")
-        order = self.import_order(card)
-        order.action_confirm()
-        order._epicentr_cancel(MERCHANT_REASON)
-        self.send()
+        card, order = self.refused_cancellation()
         # refused from allowed-statuses, without a write
         self.assertEqual(self.sandbox.writes(), [])
         entry = self.entries(order).filtered(lambda e: e.state != "superseded")

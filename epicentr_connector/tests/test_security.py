@@ -16,7 +16,7 @@ from odoo.tools import mute_logger
 
 from ..api import wire
 from ..utils.switches import ServerOnly
-from .common import MERCHANT_REASON, SANDBOX_TOKEN, PushCommon
+from .common import SANDBOX_TOKEN, PushCommon
 
 SOURCE_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_source"
 HOSTILE_TEXT = '<a href="https://evil.example/login">Log in again</a><img src="https://evil.example/pixel.png">'
@@ -48,12 +48,7 @@ class TestSecurity(PushCommon):
 
     def failed_order(self):
         """An imported, confirmed order whose cancellation Epicentr refused (a failed entry)."""
-        card = self.add("new")
-        card["address"]["shipment"].update(paymentProvider="easypay", paymentStatus="payment_waiting")
-        order = self.import_order(card)
-        order.action_confirm()
-        order._epicentr_cancel(MERCHANT_REASON)
-        self.send()
+        _card, order = self.refused_cancellation()
         entry = self.entries(order).filtered(lambda e: e.state == "failed")
         self.assertTrue(entry, "the cancellation should have been refused")
         self.sandbox.clear_requests()
