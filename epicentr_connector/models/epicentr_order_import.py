@@ -370,21 +370,8 @@ class EpicentrOrderImport(models.AbstractModel):
                 summary=order.env._("Cancelled on Epicentr"), note=body)
             return
         order._action_cancel()
-        order.message_post(body=text_html(self._cancellation_text(order)), message_type="comment",
+        order.message_post(body=text_html(order._epicentr_cancellation_text()), message_type="comment",
                            subtype_xmlid="mail.mt_note")
-
-    @api.model
-    def _cancellation_text(self, order):
-        """Who cancelled the order on Epicentr, why in words, and the buyer's comment."""
-        text = self.env._("Cancelled on Epicentr (status %(status)s).", status=order.epicentr_status_name)
-        if order.epicentr_cancel_initiator:
-            who = order._fields["epicentr_cancel_initiator"].convert_to_export(order.epicentr_cancel_initiator, order)
-            text += " " + self.env._("By: %(who)s.", who=who)
-        if order.epicentr_cancel_reason:
-            text += " " + self.env._("Reason: %(reason)s.", reason=order.epicentr_cancel_reason_name)
-        if order.epicentr_cancel_comment:
-            text += "\n" + self.env._("Comment: %(comment)s", comment=order.epicentr_cancel_comment)
-        return text
 
     @api.model
     def _schedule_confirmation(self, orders):

@@ -113,6 +113,19 @@ class SaleOrder(models.Model):
             key = order.epicentr_cancel_reason
             order.epicentr_cancel_reason_name = key and Reason._title(order.epicentr_source_id, key)
 
+    def _epicentr_cancellation_text(self):
+        """Who cancelled the order on Epicentr, why in words, and the buyer's comment."""
+        self.ensure_one()
+        text = self.env._("Cancelled on Epicentr (status %(status)s).", status=self.epicentr_status_name)
+        if self.epicentr_cancel_initiator:
+            who = self._fields["epicentr_cancel_initiator"].convert_to_export(self.epicentr_cancel_initiator, self)
+            text += " " + self.env._("By: %(who)s.", who=who)
+        if self.epicentr_cancel_reason:
+            text += " " + self.env._("Reason: %(reason)s.", reason=self.epicentr_cancel_reason_name)
+        if self.epicentr_cancel_comment:
+            text += "\n" + self.env._("Comment: %(comment)s", comment=self.epicentr_cancel_comment)
+        return text
+
     @api.depends("epicentr_status")
     @api.depends_context("lang")
     def _compute_epicentr_status_name(self):
