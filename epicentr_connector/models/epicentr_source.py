@@ -329,6 +329,11 @@ class EpicentrSource(models.Model):
             self.env._("Epicentr orders of %(name)s are being fetched in the background; "
                        "reload the page to see the progress.", name=self.name))
 
+    def action_dismiss_failed_orders(self):
+        """Forget the orders that wait for a retry or were given up (a manager's decision)."""
+        self._check_manager()
+        self.write({"failed_orders": False})
+
     def action_view_orders(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")

@@ -30,6 +30,16 @@ PAGE_SIZE = 50
 SYNC_OVERLAP = timedelta(minutes=5)
 # Namespace of the advisory lock that keeps one source from being synced twice at once.
 SYNC_LOCK_NAMESPACE = 0x45504331
+# An order that fails to import is tried again at the next sync, then after these waits; after
+# MAX_ORDER_ATTEMPTS it is given up (told once) until it changes on Epicentr or a manager
+# dismisses it. source.failed_orders: {uuid: [number, reason, attempts, next try or None,
+# fingerprint of its list entry or None]}: the list re-offers it only once it changes.
+RETRY_WAITS = (timedelta(0), timedelta(minutes=10), timedelta(minutes=40), timedelta(hours=3))
+MAX_ORDER_ATTEMPTS = len(RETRY_WAITS) + 1
+
+
+def attempts_of(failure):
+    return failure[2] if len(failure) > 2 else 1  # entries of 18.0.1.x: one attempt
 
 
 def try_sync_lock(source):
@@ -60,7 +70,9 @@ class OrderSync:
         self.deadline = deadline
         self.importer = self.env["epicentr.order.import"]
         self.client = None
-        self.stats = {"created": 0, "updated": 0, "failed": dict(source.failed_orders or {}), "more": False}
+        self.known_failures = dict(source.failed_orders or {})
+        self.stats = {"created": 0, "updated": 0, "failed": dict(self.known_failures), "more": False,
+                      "new_failures": {}, "given_up": {}}
 
     def run(self):
         """Returns {"created", "updated", "failed", "more"}, or {"busy": True} when another sync of
@@ -157,25 +169,50 @@ class OrderSync:
             ["epicentr_uuid", "epicentr_fingerprint"]).mapped(lambda o: (o.epicentr_uuid, o.epicentr_fingerprint)))
         cards = []
         for item in page:
-            if known.get(item["id"]) == fingerprints[item["id"]]:
-                continue
+            failure = self.known_failures.get(item["id"])
+            if known.get(item["id"]) == fingerprints[item["id"]] or (
+                    failure and len(failure) > 4 and failure[4] == fingerprints[item["id"]]):
+                continue  # unchanged since imported, or since it failed (the retries see to it)
             if complete_in_list(item):
                 cards.append(item)
                 continue
             try:
                 cards.append(self.client.get_order(item["id"]))
-            except (EpicentrNotFound, EpicentrValidationError, ValueError, KeyError) as exc:
-                self.stats["failed"][item["id"]] = [clean_text(item.get("number")), clean_text(exc)]
-        self._count(self.importer._import_page(self.source, cards, fingerprints))
+            except EpicentrNotFound as exc:  # deleted since it was listed: nothing to try again
+                self.stats.setdefault("skipped", {})[item["id"]] = [
+                    clean_text(item.get("number")), self.env._("deleted on Epicentr (%(error)s)", error=exc.message)]
+            except (EpicentrValidationError, ValueError, KeyError) as exc:
+                self._fail(item["id"], clean_text(item.get("number")), clean_text(exc), fingerprints[item["id"]])
+        page_stats = self.importer._import_page(self.source, cards, fingerprints)
+        for card in cards:  # changed on Epicentr and imported now: no longer waiting
+            if card["id"] not in page_stats["failed"]:
+                self.stats["failed"].pop(card["id"], None)
+        self._count(page_stats, fingerprints)
+
+    def _fail(self, uuid, number, reason, fingerprint=None):
+        """Record that the order failed: a new failure is told, and so is giving it up; the retries
+        in between wait longer and longer, quietly."""
+        before = self.known_failures.get(uuid)
+        fingerprint = fingerprint or (before[4] if before and len(before) > 4 else None)
+        attempts = min((attempts_of(before) if before else 0) + 1, MAX_ORDER_ATTEMPTS)
+        next_try = attempts < MAX_ORDER_ATTEMPTS and fields.Datetime.to_string(
+            fields.Datetime.now() + RETRY_WAITS[attempts - 1])
+        self.stats["failed"][uuid] = [number, reason, attempts, next_try or None, fingerprint]
+        if not before:
+            self.stats["new_failures"][uuid] = [number, reason]
+        elif not next_try and attempts_of(before) < MAX_ORDER_ATTEMPTS:
+            self.stats["given_up"][uuid] = [number, reason]
 
     def _retry_failed_orders(self):
         """Import again the orders that failed before, until the deadline (the rest wait for the
         next sync); whether any was tried."""
-        failed, tried = self.stats["failed"], False
-        for uuid in list(failed):
+        failed, tried, now = self.stats["failed"], False, fields.Datetime.to_string(fields.Datetime.now())
+        for uuid, failure in list(failed.items()):
             if not is_order_id(uuid):  # from before ids were checked: it can never be read
                 failed.pop(uuid)
                 continue
+            if attempts_of(failure) >= MAX_ORDER_ATTEMPTS or (len(failure) > 3 and failure[3] > now):
+                continue  # given up, or not due yet
             if self._overdue():
                 break
             tried = True
@@ -185,19 +222,23 @@ class OrderSync:
                 if exc.gone or not exc.route_missing:  # deleted on Epicentr: nothing left to import
                     failed.pop(uuid)
                 continue
+            except (EpicentrValidationError, ValueError, KeyError) as exc:
+                self._fail(uuid, failure[0], clean_text(exc))
+                continue
             failed.pop(uuid)
             self._count(self.importer._import_page(self.source, [card]))
         return tried
 
-    def _count(self, page_stats):
+    def _count(self, page_stats, fingerprints=None):
         self.stats["created"] += page_stats["created"]
         self.stats["updated"] += page_stats["updated"]
-        self.stats["failed"].update({uuid: list(why) for uuid, why in page_stats["failed"].items()})
+        for uuid, (number, reason) in page_stats["failed"].items():
+            self._fail(uuid, number, reason, (fingerprints or {}).get(uuid))
 
     def _messages(self, error):
         """What the source says about this run, one sentence a problem."""
         _ = self.env._
-        failed, skipped = self.stats["failed"], self.stats.get("skipped")
+        failed, given_up, skipped = self.stats["new_failures"], self.stats["given_up"], self.stats.get("skipped")
         messages = []
         if error:
             messages.append(_("The sync stopped: %(reason)s", reason=self.source._describe_error(error)))
@@ -205,6 +246,12 @@ class OrderSync:
             messages.append(_(
                 "%(count)s orders could not be imported and will be tried again at the next sync: %(orders)s",
                 count=len(failed), orders="; ".join(f"№{number}: {reason}" for number, reason in failed.values())))
+        if given_up:
+            messages.append(_(
+                "%(count)s orders still could not be imported after %(attempts)s attempts and are no longer "
+                "tried (until they change on Epicentr, or a manager dismisses them): %(orders)s",
+                count=len(given_up), attempts=MAX_ORDER_ATTEMPTS,
+                orders="; ".join(f"№{number}: {reason}" for number, reason in given_up.values())))
         if skipped:
             messages.append(_(
                 "Epicentr listed %(count)s entries that are not orders the import can read, left out: %(entries)s",
@@ -231,7 +278,7 @@ class OrderSync:
         if not error and not stats["more"]:
             values.update(history_done=True, last_success_at=started, sync_progress=False)
         already_told = values["last_error"] == source.last_error
-        if stats["created"] or stats["updated"] or stats["failed"] or error:
+        if stats["created"] or stats["updated"] or messages:  # a run that brought something or news
             self.env["epicentr.sync.log"].sudo().create({
                 "source_id": source.id, "started_at": started, "history": not source.history_done,
                 "created_count": stats["created"], "updated_count": stats["updated"],
@@ -241,7 +288,6 @@ class OrderSync:
         source.write(values)
         if messages and not already_told:  # one note per new problem, not one per run
             source.message_post(body=values["last_error"], message_type="comment", subtype_xmlid="mail.mt_note")
-
 
     def import_number(self, number):
         """Import (or refresh) one order by its Epicentr number, whatever its date (a manager's action)."""

@@ -7,10 +7,12 @@ import psycopg2
 
 from odoo import fields
 from odoo.sql_db import db_connect
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .. import const
+from ..sync.order_sync import MAX_ORDER_ATTEMPTS
 from .common import EpicentrCommon, ImportCommon
 from ..utils.switches import ServerOnly
 
@@ -45,6 +47,55 @@ class TestImportFaults(ImportCommon):
         self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
         self.assertTrue(self.source.history_done)
         self.assertFalse(self.source.last_error)
+
+    def test_broken_order_backs_off_then_is_given_up_and_can_be_dismissed(self):
+        """A card that never imports is told once, retried ever more rarely, given up (told
+        once more) and dismissed by a manager; meanwhile the source is not "in error" and the
+        sync history gets no entry per run."""
+        bad = self.add(statusCode="confirmed")
+        bad["items"] = []  # can never be imported
+        Log = self.env["epicentr.sync.log"]
+        self.sync()
+        self.assertIn(bad["number"], self.source.last_error)
+        logs = Log.search_count([("source_id", "=", self.source.id)])
+        reads = lambda: len([r for r in self.sandbox.requests if r.path.endswith(bad["id"])])  # noqa: E731
+        for attempt in range(2, MAX_ORDER_ATTEMPTS):  # the quiet retries
+            self.sandbox.clear_requests()
+            self.sync()
+            self.assertEqual(reads(), 1, f"attempt {attempt}")
+            self.assertFalse(self.source.last_error, "a failure already told does not keep the source in error")
+            self.assertEqual(Log.search_count([("source_id", "=", self.source.id)]), logs)
+            self.sandbox.clear_requests()
+            self.sync()
+            self.assertEqual(reads(), 0, "not retried before its wait is over")
+            failure = self.source.failed_orders[bad["id"]]
+            self.assertEqual(failure[2], attempt)
+            failure[3] = "2000-01-01 00:00:00"  # time passes
+            self.source.failed_orders = {bad["id"]: failure}
+        self.sync()
+        self.assertIn("no longer tried", self.source.last_error)
+        self.assertIn(bad["number"], self.source.last_error)
+        for _ in range(2):
+            self.sandbox.clear_requests()
+            self.sync()
+            self.assertEqual(reads(), 0, "a given-up order is not tried again")
+        self.assertEqual(self.source.failed_order_count, 1)
+        manager = new_test_user(self.env, login="epc_sync_manager",
+                                groups="base.group_user,epicentr_connector.group_epicentr_manager")
+        self.source.with_user(manager).action_dismiss_failed_orders()
+        self.assertEqual(self.source.failed_order_count, 0)
+        with self.assertRaises(AccessError):
+            self.source.with_user(new_test_user(self.env, login="epc_sync_seller", groups="sales_team.group_sale_salesman")
+                                  ).action_dismiss_failed_orders()
+
+    def test_deleted_order_is_not_announced_as_retried(self):
+        gone = self.add(statusCode="confirmed")
+        gone["items"][0]["productExternalId"] = None  # its card must be read
+        self.sandbox.fault("refuse", count=5, path_contains=f"/oms/orders/{gone['id']}", status=410,
+                           message="entity.deleted")
+        self.sync()
+        self.assertFalse(self.source.failed_orders)
+        self.assertNotIn("tried again", self.source.last_error or "")
 
     def test_bad_order_is_reported_and_the_rest_arrive(self):
         good = self.add(statusCode="confirmed")
