@@ -124,3 +124,24 @@ CRON_CALL_SECONDS = 20
 # A call past its budget still finishes a page whose cursor did not move (many orders changed in
 # one second); past this many seconds more it stops all the same, before Odoo's time limits.
 CRON_CALL_OVERRUN_SECONDS = 60
+
+
+# The seller's path on Epicentr, step by step.
+def reached(status, target):
+    """Whether an order at ``status`` on Epicentr has what an entry targeting ``target`` asks for."""
+    return status == target or (target == "canceled" and status in CANCELLED_STATUSES) or _passed(status, target)
+
+
+def _passed(status, target):
+    """Whether the order, at ``status`` on Epicentr, is already past ``target`` on its forward path
+    (e.g. "confirmed" asked for an order Epicentr already shows as sent): nothing to do."""
+    forward = [*SELLER_PATH, "completed", "closed"]
+    return status in forward and target in forward and forward.index(status) > forward.index(target)
+
+
+def next_step(status, target):
+    """The next status on the seller's path from ``status`` towards ``target``, or None."""
+    path = SELLER_PATH
+    if status in path and target in path and path.index(status) < path.index(target):
+        return path[path.index(status) + 1]
+    return None

@@ -23,6 +23,7 @@ from ..api import (
     EpicentrTransientError,
 )
 from ..utils.messages import text_html
+from ..utils.switches import ServerOnly
 from ..utils.cron_frame import run_units, try_lock
 from ..utils.tracking import expected_tracking_format, normalize_tracking
 
@@ -219,7 +220,7 @@ class EpicentrOutbox(models.Model):
         """Failed status entries whose target the order has reached since (a later step, the
         cabinet) are moot: their error goes without anyone pressing Retry."""
         moot = self.sudo().search([("order_id", "in", orders.ids), ("kind", "=", "status"), ("state", "=", "failed")])
-        moot = moot.filtered(lambda e: reached(e.order_id.epicentr_status, e.target_status))
+        moot = moot.filtered(lambda e: const.reached(e.order_id.epicentr_status, e.target_status))
         moot.write({"state": "superseded"})
         self._settle(moot.order_id)
 
@@ -260,7 +261,18 @@ class EpicentrOutbox(models.Model):
             self.write({"state": "done", "sent_at": now, "last_error": False, "attempts": self.attempts + 1})
         if self.state == "failed":
             self._tell_people()
+            self._reopen_refused_cancellation()
         return True
+
+    def _reopen_refused_cancellation(self):
+        """Epicentr did not take a cancellation the Odoo order already shows: open the order again
+        (a quotation), so that Odoo does not call cancelled what Epicentr still has open."""
+        order = self.order_id
+        if self.kind == "status" and self.target_status == "canceled" and order.state == "cancel":
+            order.with_context(epicentr_importing=ServerOnly()).action_draft()
+            order.message_post(body=text_html(self.env._(
+                "Epicentr did not cancel the order, so it is open again in Odoo: %(reason)s",
+                reason=self.last_error)), message_type="comment", subtype_xmlid="mail.mt_note")
 
     def _apply(self, client):
         """The calls for this entry. Re-reads the order first, so sending twice is harmless."""
@@ -313,10 +325,10 @@ class EpicentrOutbox(models.Model):
         """Move the order to ``target`` through the seller's steps Epicentr allows now; returns
         the status reached. Refuses, without writing, a target it cannot reach."""
         for _step in range(len(const.SELLER_PATH)):
-            if reached(status, target):
+            if const.reached(status, target):
                 return status
             allowed = self._allowed(client, uuid)
-            step = target if target in allowed else _next_step(status, target)
+            step = target if target in allowed else const.next_step(status, target)
             # Epicentr offers "sent" only once it has a TTN; the body of the move can bring it.
             with_ttn = step == "sent" and self.tracking_number and self._provider() and not self._invalid_tracking(
                 self.order_id, self.tracking_number)
@@ -374,23 +386,3 @@ class EpicentrOutbox(models.Model):
         self.filtered(lambda e: e.state == "failed").write(
             {"state": "pending", "attempts": 0, "next_attempt_at": False})
         self.env.ref("epicentr_connector.ir_cron_epicentr_outbox")._trigger()
-
-
-def reached(status, target):
-    """Whether an order at ``status`` on Epicentr has what an entry targeting ``target`` asks for."""
-    return status == target or (target == "canceled" and status in const.CANCELLED_STATUSES) or _passed(status, target)
-
-
-def _passed(status, target):
-    """Whether the order, at ``status`` on Epicentr, is already past ``target`` on its forward path
-    (e.g. "confirmed" asked for an order Epicentr already shows as sent): nothing to do."""
-    forward = [*const.SELLER_PATH, "completed", "closed"]
-    return status in forward and target in forward and forward.index(status) > forward.index(target)
-
-
-def _next_step(status, target):
-    """The next status on the seller's path from ``status`` towards ``target``, or None."""
-    path = const.SELLER_PATH
-    if status in path and target in path and path.index(status) < path.index(target):
-        return path[path.index(status) + 1]
-    return None

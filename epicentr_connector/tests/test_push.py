@@ -89,6 +89,9 @@ class TestPush(PushCommon):
         card, order = self.refused_cancellation()
         # refused from allowed-statuses, without a write
         self.assertEqual(self.sandbox.writes(), [])
+        # Epicentr still has the order open: so has Odoo, with the reason
+        self.assertEqual(order.state, "draft")
+        self.assertTrue(self.notes(order, "Epicentr did not cancel the order, so it is open again"))
         entry = self.entries(order).filtered(lambda e: e.state != "superseded")
         self.assertRecordValues(entry, [{"state": "failed", "target_status": "canceled"}])
         self.assertIn("does not allow", entry.last_error)
