@@ -186,28 +186,24 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------ push to Epicentr
 
     def write(self, vals):
-        """Record the Epicentr rules' intents when the state changes (not while importing)."""
+        """Record the Epicentr rules' intents when the state changes (not while importing), and
+        settle what Epicentr's new status makes moot."""
         self._check_epicentr_fields(vals)
         left_new = self.browse()
         if vals.get("epicentr_status", const.HIDDEN_BUYER_STATUS) != const.HIDDEN_BUYER_STATUS:
             left_new = self.filtered(lambda o: o.epicentr_status == const.HIDDEN_BUYER_STATUS)
-        if "state" not in vals or switch(self.env, "epicentr_importing"):
-            result = super().write(vals)
-            self._epicentr_status_moved(vals, left_new)
-            return result
-        before = {order.id: order.state for order in self if order.epicentr_source_id}
+        before = {}
+        if "state" in vals and not switch(self.env, "epicentr_importing"):
+            before = {order.id: order.state for order in self if order.epicentr_source_id}
         result = super().write(vals)
         changed = self.filtered(lambda o: o.id in before and before[o.id] != o.state)
         Outbox = self.env["epicentr.outbox"]
         Outbox._record(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
         Outbox._record(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
-        self._epicentr_status_moved(vals, left_new)
-        return result
-
-    def _epicentr_status_moved(self, vals, left_new):
         if "epicentr_status" in vals:
             left_new._epicentr_settle_confirmation()
-            self.env["epicentr.outbox"]._settle_reached(self)
+            Outbox._settle_reached(self)
+        return result
 
     def _epicentr_settle_confirmation(self):
         """Past "new" on Epicentr (whoever moved it: the connector's push, the cabinet, a sync):
