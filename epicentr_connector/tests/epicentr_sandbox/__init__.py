@@ -1,7 +1,6 @@
 """A faithful stand-in for the Epicentr K Merchant API (orders), served over real HTTP.
 
-    from epicentr_sandbox import Sandbox
-    with Sandbox(orders=50, seed=42) as sb:
+    with Sandbox(orders=50, seed=42) as sb:  # the addon's tests: from .epicentr_sandbox
         requests.get(sb.url + "/v4/oms/orders", headers={"Authorization": "Bearer sandbox-token"})
 
 Follows Epicentr's published OpenAPI description (kept at tests/openapi/ in the project's
