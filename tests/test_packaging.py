@@ -109,8 +109,8 @@ def fresh_database(odoo_src):
     exists = subprocess.run(["psql", "-d", TEMPLATE, "-tAc", "SELECT 1 FROM ir_module_module WHERE name='sale_stock' "
                              "AND state='installed'"], capture_output=True, text=True).stdout.strip() == "1"
     if not exists:
-        subprocess.run(["dropdb", "--if-exists", DB], check=True)
-        subprocess.run(["dropdb", "--if-exists", TEMPLATE], check=True)
+        subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
+        subprocess.run(["dropdb", "--if-exists", "--force", TEMPLATE], check=True)
         odoo(odoo_src, None, "-i", DEPENDENCIES, "--without-demo=all")
         subprocess.run(["psql", "-d", "postgres", "-c", f'ALTER DATABASE "{DB}" RENAME TO "{TEMPLATE}"'], check=True)
     subprocess.run(["dropdb", "--if-exists", "--force", DB], check=True)
