@@ -301,6 +301,17 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
 
     # ------------------------------------------------------------------ a user editing the order
 
+    def _sync_meets_the_commit_of(self, holder):
+        """A sync cron call waits for ``holder``'s uncommitted write, which then commits: the sync
+        meets a concurrent update, which it logs at INFO only."""
+        with log_records() as logs:
+            sync = self.start(self.cron_sync)
+            self.wait_blocked(sync)
+            holder.commit()
+            sync.outcome()
+        self.assertEqual([r.levelname for r in logs if "concurrent update" in r.getMessage()], ["INFO"], describe(logs))
+        self.assertEqual(describe(r for r in logs if r.levelno >= logging.WARNING), "", "nothing alarming in the log")
+
     def _user_edit(self, env, order_id):
         """A salesperson takes the order, writes a note and changes a quantity."""
         order = env["sale.order"].with_user(env.ref("base.user_admin")).browse(order_id)
@@ -343,13 +354,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         self._user_edit(api.Environment(user, SUPERUSER_ID, {}), order_id)
         api.Environment(user, SUPERUSER_ID, {}).flush_all()
 
-        with log_records() as logs:
-            sync = self.start(self.cron_sync)
-            self.wait_blocked(sync)
-            user.commit()
-            sync.outcome()
-        self.assertEqual([r.levelname for r in logs if "concurrent update" in r.getMessage()], ["INFO"], describe(logs))
-        self.assertEqual(describe(r for r in logs if r.levelno >= logging.WARNING), "", "nothing alarming in the log")
+        self._sync_meets_the_commit_of(user)
         source = self.read(lambda env: env["epicentr.source"].browse(self.source_id).read(
             ["last_error", "next_sync_at"])[0])
         self.assertFalse(source["last_error"], "a concurrent update is not an error to show")
@@ -375,13 +380,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
             {"connection_state": "ok", "connected_as": "Ірина Бондар"})
         api.Environment(tester, SUPERUSER_ID, {}).flush_all()
 
-        with log_records() as logs:
-            sync = self.start(self.cron_sync)
-            self.wait_blocked(sync)
-            tester.commit()
-            sync.outcome()
-        self.assertEqual([r.levelname for r in logs if "concurrent update" in r.getMessage()], ["INFO"], describe(logs))
-        self.assertEqual(describe(r for r in logs if r.levelno >= logging.WARNING), "", "nothing alarming in the log")
+        self._sync_meets_the_commit_of(tester)
         self.assertFalse(self.read(lambda env: env["epicentr.source"].browse(self.source_id).last_error))
 
         self.committed(self.cron_sync)  # the next call does what the first one rolled back

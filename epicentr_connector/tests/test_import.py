@@ -1,6 +1,4 @@
-import logging
 from datetime import datetime, timedelta, timezone
-
 
 
 from odoo import fields
@@ -8,12 +6,6 @@ from odoo.tests import new_test_user, tagged
 
 from ..utils.order_mapping import complete_in_list
 from .common import ImportCommon, iso
-
-_logger = logging.getLogger(__name__)
-SYNC_LOCK = "SELECT pg_try_advisory_xact_lock(%s, %s)"
-MAX_QUERIES_PER_ORDER = 7  # in a page of 50 or 500 orders (6.2 and 4.9 measured)
-
-
 
 
 @tagged("post_install", "-at_install")

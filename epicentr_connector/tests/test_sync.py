@@ -21,8 +21,6 @@ SYNC_LOCK = "SELECT pg_try_advisory_xact_lock(%s, %s)"
 MAX_QUERIES_PER_ORDER = 7  # in a page of 50 or 500 orders (6.2 and 4.9 measured)
 
 
-
-
 @tagged("post_install", "-at_install")
 class TestImportFaults(ImportCommon):
     """The import when things go wrong or run at once."""
