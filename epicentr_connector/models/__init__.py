@@ -3,6 +3,8 @@ from . import epicentr_status_rule
 from . import epicentr_cancel_reason
 from . import epicentr_sync_log
 from . import epicentr_outbox
+from . import epicentr_order_lines
+from . import epicentr_order_partners
 from . import epicentr_order_import
 from . import sale_order
 from . import sale_order_line

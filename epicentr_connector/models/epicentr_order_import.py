@@ -12,6 +12,7 @@ from .. import const
 from ..utils.order_mapping import DERIVED_FIELDS, OrderDataError, clean_text, map_order
 from ..utils.messages import text_html
 from ..utils.switches import ServerOnly
+from .epicentr_order_lines import items_digest
 
 _logger = logging.getLogger(__name__)
 
@@ -78,155 +79,21 @@ class EpicentrOrderImport(models.AbstractModel):
         }
         new = [m for m in mapped if m["uuid"] not in existing]
         changed = [m for m in mapped if m["uuid"] in existing]
-        partners = self._partners_for(source, new + changed)
-        products = self._products_for([line for m in new for line in m["lines"]], source.company_id)
+        partners = self.env["epicentr.order.partners"]._partners_for(source, new + changed)
+        products = self.env["epicentr.order.lines"]._products_for(
+            [line for m in new for line in m["lines"]], source.company_id)
         if new:
             self._create_orders(source, new, partners, products)
         for m in changed:
             self._update_order(existing[m["uuid"]], m, partners)
         return {"created": len(new), "updated": len(changed), "failed": {}}
 
-    # ------------------------------------------------------------------ customers
-
-    @api.model
-    def _partners_for(self, source, mapped):
-        """{uuid: (customer, delivery contact)} for the orders whose buyer Epicentr shows.
-
-        Buyers are matched by E.164 phone (Odoo's sanitized phone), then e-mail; the rest are
-        created in one go. An alternate recipient becomes a delivery contact of the buyer.
-        """
-        # active_test off so that archived users count as users; archived contacts are left out below
-        Partner = self.env["res.partner"].with_context(active_test=False)
-        shown = [m for m in mapped if m["buyer"]]
-        phones = {m["buyer"]["phone"] for m in shown if m["buyer"]["phone_valid"]}
-        emails = {m["buyer"]["email"] for m in shown if m["buyer"]["email"]}
-        by_phone, by_email = {}, {}
-        # Only contacts the import may attach an order (and its follower rights) to: active, of
-        # the source's company or shared, customers rather than users' own partners (portal
-        # users, employees); the phone first, an unverified e-mail only after it.
-        company = [("company_id", "in", [False, source.company_id.id]), ("active", "=", True), ("user_ids", "=", False)]
-        if "employee_ids" in Partner._fields:  # hr installed: an employee's private contact is not a buyer
-            company.append(("employee_ids", "=", False))
-        if phones:
-            for partner in Partner.search(company + [("phone_sanitized", "in", list(phones)), ("type", "=", "contact")], order="id"):
-                by_phone.setdefault(partner.phone_sanitized, partner)
-        if emails:
-            for partner in Partner.search(company + [("email_normalized", "in", list(emails)), ("type", "=", "contact")], order="id"):
-                by_email.setdefault(partner.email_normalized, partner)
-
-        def key(person):
-            return person["phone"] if person["phone_valid"] else (person["email"] or person["name"])
-
-        to_create = {}
-        for m in shown:
-            buyer = m["buyer"]
-            found = (buyer["phone_valid"] and by_phone.get(buyer["phone"])) or (buyer["email"] and by_email.get(buyer["email"]))
-            if not found:
-                to_create.setdefault(key(buyer), buyer)
-        created = dict(zip(to_create, Partner.create([
-            {"name": b["name"], "phone": b["phone"], "email": b["email"], "company_id": source.company_id.id,
-             "comment": self.env._("Created from an Epicentr order.")}
-            for b in to_create.values()
-        ]))) if to_create else {}
-
-        customers = {}
-        for m in shown:
-            buyer = m["buyer"]
-            customers[m["uuid"]] = ((buyer["phone_valid"] and by_phone.get(buyer["phone"]))
-                                    or (buyer["email"] and by_email.get(buyer["email"]))
-                                    or created[key(buyer)])
-        delivery = self._delivery_contacts(customers, mapped)
-        return {uuid: (customer, delivery.get(uuid, customer)) for uuid, customer in customers.items()}
-
-    @api.model
-    def _delivery_contacts(self, customers, mapped):
-        """{uuid: delivery contact} for the orders with an alternate recipient."""
-        wanted = {m["uuid"]: m["recipient"] for m in mapped if m["recipient"] and m["uuid"] in customers}
-        if not wanted:
-            return {}
-        Partner = self.env["res.partner"]
-        existing = {
-            (child.parent_id.id, child.phone_sanitized or child.name): child
-            for child in Partner.search([
-                ("parent_id", "in", list({customers[uuid].id for uuid in wanted})), ("type", "=", "delivery")])
-        }
-        keys = {uuid: (customers[uuid].id, person["phone"] if person["phone_valid"] else person["name"])
-                for uuid, person in wanted.items()}
-        missing = {}
-        for uuid, k in keys.items():
-            if k not in existing:
-                person = wanted[uuid]
-                missing.setdefault(k, {"name": person["name"], "phone": person["phone"], "type": "delivery",
-                                       "parent_id": customers[uuid].id})
-        if missing:
-            existing.update(zip(missing, Partner.create(list(missing.values()))))
-        return {uuid: existing[k] for uuid, k in keys.items()}
-
-    # ------------------------------------------------------------------ products
-
-    @api.model
-    def _products_for(self, lines, company):
-        """{code: product} for the codes of ``lines``: internal reference first, then barcode."""
-        codes = {code for line in lines for code in line["codes"]}
-        if not codes:
-            return {}
-        Product = self.env["product.product"]
-        shared = [("company_id", "in", [False, company.id])]
-        found = {p.default_code: p for p in Product.search(shared + [("default_code", "in", list(codes))], order="id desc")}
-        rest = codes - found.keys()
-        if rest:
-            found.update({p.barcode: p for p in Product.search(shared + [("barcode", "in", list(rest))])})
-        return found
-
-    @api.model
-    def _line_values(self, line, products, company, defaults):
-        product = next((products[code] for code in line["codes"] if code in products), None)
-        code = line["codes"][0] if line["codes"] else False
-        if not product:
-            product = self.env.ref("epicentr_connector.product_epicentr_unmatched")
-        taxes = product.taxes_id.filtered(lambda t: t.company_id in company.parent_ids)
-        return {
-            **defaults,
-            "product_id": product.id,
-            "name": line["title"] if not code else f"[{code}] {line['title']}",
-            "product_uom_qty": line["quantity"],
-            "price_unit": line["price"],
-            # Epicentr's prices are final: taxes only where they are included in the price,
-            # so the order total stays Epicentr's total.
-            "tax_id": [fields.Command.set(taxes.ids if all(t.price_include for t in taxes) else [])],
-            "epicentr_product_code": code,
-        }
-
-    @api.model
-    def _rematch_products(self, orders):
-        """Put real products on the placeholder lines of quotations whose code now exists."""
-        placeholder = self.env.ref("epicentr_connector.product_epicentr_unmatched")
-        lines = orders.filtered(lambda o: o.state in ("draft", "sent")).order_line.filtered(
-            lambda l: l.product_id == placeholder and l.epicentr_product_code)
-        healed = 0
-        for company, company_lines in lines.grouped("company_id").items():
-            products = self._products_for(
-                [{"codes": (code,)} for code in set(company_lines.mapped("epicentr_product_code"))], company)
-            healed += self._swap_products(company_lines, products)
-        return healed
-
-    @api.model
-    def _swap_products(self, lines, products):
-        healed = 0
-        for line in lines:
-            product = products.get(line.epicentr_product_code)
-            if product:
-                # keep Epicentr's price and title: the buyer agreed to them
-                line.write({"product_id": product.id, "price_unit": line.price_unit, "name": line.name,
-                            "product_uom": product.uom_id.id})
-                healed += 1
-        return healed
-
     # ------------------------------------------------------------------ orders
 
     @api.model
     def _create_orders(self, source, new, partners, products):
         company = source.company_id
+        Lines = self.env["epicentr.order.lines"]
         salespeople = self._next_salespeople(source, len(new))
         shop = self.with_context(lang=company.partner_id.lang or self.env.lang)  # the shop's language, not the cron's
         placeholders = self.env["res.partner"].create([
@@ -234,47 +101,51 @@ class EpicentrOrderImport(models.AbstractModel):
             for m in new if m["uuid"] not in partners
         ])
         placeholder_of = dict(zip([m["uuid"] for m in new if m["uuid"] not in partners], placeholders))
-        delivery_product = self.env.ref("epicentr_connector.product_epicentr_delivery")
-        contacts = [(partners.get(m["uuid"]) or (placeholder_of[m["uuid"]],) * 2) for m in new]
-        defaults = self._batch_defaults(source, salespeople, [customer for customer, _shipping in contacts])
+        contacts = [(partners.get(m["uuid"]) or (placeholder_of[m["uuid"]],) * 3) for m in new]
+        defaults = self._batch_defaults(source, salespeople, [customer for customer, *_rest in contacts])
         vals_list = []
-        for m, salesperson, (customer, shipping) in zip(new, salespeople, contacts):
-            lines = [self._line_values(line, products, company, defaults["line"]) for line in m["lines"]]
+        for m, salesperson, (customer, shipping, invoice) in zip(new, salespeople, contacts):
+            pricelist = defaults["pricelist"][customer]
+            priced = {"company": company, "currency": pricelist.currency_id or company.currency_id,
+                      "fiscal_position": defaults["fiscal_position"](customer, shipping)}
+            lines = [Lines._line_values(line, products, priced) for line in m["lines"]]
             if m["delivery_price"]:
-                lines.append({**defaults["line"], "product_id": delivery_product.id, "name": delivery_product.name,
-                              "product_uom_qty": 1, "price_unit": m["delivery_price"],
-                              "tax_id": [fields.Command.clear()]})
+                lines.append(Lines._delivery_values(m["delivery_price"], priced))
             vals = {
                 **m["header"],
                 "epicentr_source_id": source.id,
                 "epicentr_buyer_hidden": m["uuid"] not in partners,
                 "epicentr_buyer_placeholder_id": placeholder_of[m["uuid"]].id if m["uuid"] in placeholder_of else False,
+                "epicentr_items_digest": items_digest(m),
                 "company_id": company.id,
                 "partner_id": customer.id,
-                "partner_invoice_id": customer.id,
+                "partner_invoice_id": invoice.id,
                 "partner_shipping_id": shipping.id,
+                "fiscal_position_id": priced["fiscal_position"].id,
                 "user_id": salesperson.id,
                 "team_id": source.team_id.id or False,
                 "client_order_ref": m["number"],
                 "origin": f"Epicentr {m['number']}",
                 "date_order": m["header"]["epicentr_created_at"],
-                "order_line": [fields.Command.create(line) for line in lines],
+                "order_line": [fields.Command.create({**defaults["line"], **line}) for line in lines],
             }
             if defaults["sequence"]:
                 vals["name"] = defaults["sequence"]._next(sequence_date=fields.Datetime.context_timestamp(
                     self, m["header"]["epicentr_created_at"]))  # what sale.order.create() would ask for
             vals["warehouse_id"] = defaults["warehouse"][salesperson].id
-            vals["pricelist_id"] = defaults["pricelist"][customer].id
+            vals["pricelist_id"] = pricelist.id
             vals_list.append(vals)
         orders = self.env["sale.order"].with_company(company).create(vals_list)
-        by_status = {m["uuid"]: m["status"] for m in new}
-        done = orders.filtered(lambda o: by_status[o.epicentr_uuid] in const.DONE_STATUSES)
+        by_uuid = {m["uuid"]: m for m in new}
+        for order in orders.filtered(lambda o: by_uuid[o.epicentr_uuid]["payer"]):
+            self.env["epicentr.order.partners"]._note_invalid_payer(order, by_uuid[order.epicentr_uuid]["payer"])
+        done = orders.filtered(lambda o: by_uuid[o.epicentr_uuid]["status"] in const.DONE_STATUSES)
         if done:
             # The buyer already has the goods: record the sale, move no stock.
             self._subscribe_customers(done)
             done.with_context(skip_procurement=True).action_confirm()
             done.action_lock()
-        orders.filtered(lambda o: by_status[o.epicentr_uuid] in const.CANCELLED_STATUSES)._action_cancel()
+        orders.filtered(lambda o: by_uuid[o.epicentr_uuid]["status"] in const.CANCELLED_STATUSES)._action_cancel()
         self._schedule_confirmation(orders.filtered("epicentr_confirm_deadline"))
         return orders
 
@@ -321,7 +192,14 @@ class EpicentrOrderImport(models.AbstractModel):
             line["analytic_distribution"] = False
         sequence = self.env["ir.sequence"].search(
             [("code", "=", "sale.order"), ("company_id", "in", [company.id, False])], order="company_id", limit=1)
-        return {"warehouse": warehouse, "pricelist": pricelist, "line": line, "sequence": sequence}
+        FiscalPosition = self.env["account.fiscal.position"].with_company(company)
+        if FiscalPosition.search_count([("company_id", "=", company.id)], limit=1):
+            fiscal_position = FiscalPosition._get_fiscal_position  # (customer, delivery contact), as sale.order does
+        else:  # none to find: spare each order the search
+            def fiscal_position(_customer, _shipping):
+                return FiscalPosition
+        return {"warehouse": warehouse, "pricelist": pricelist, "line": line, "sequence": sequence,
+                "fiscal_position": fiscal_position}
 
     @api.model
     def _update_order(self, order, m, partners):
@@ -333,17 +211,19 @@ class EpicentrOrderImport(models.AbstractModel):
         order.write(header)
         if order.epicentr_buyer_hidden and m["uuid"] in partners:
             self._reveal_buyer(order, *partners[m["uuid"]])
+            self.env["epicentr.order.partners"]._note_invalid_payer(order, m["payer"])
+        self.env["epicentr.order.lines"]._follow_lines(order, m)
         if m["status"] in const.CANCELLED_STATUSES and order.state != "cancel":
             self._cancel_from_epicentr(order)
 
     @api.model
-    def _reveal_buyer(self, order, customer, shipping):
+    def _reveal_buyer(self, order, customer, shipping, invoice):
         """The buyer Epicentr now shows replaces the placeholder, which goes; a customer that a
         salesperson set on the quotation meanwhile is theirs to keep, and is never removed."""
         placeholder = order.epicentr_buyer_placeholder_id
         values = {"epicentr_buyer_hidden": False, "epicentr_buyer_placeholder_id": False}
         if order.partner_id == placeholder:
-            values.update({"partner_id": customer.id, "partner_invoice_id": customer.id,
+            values.update({"partner_id": customer.id, "partner_invoice_id": invoice.id,
                            "partner_shipping_id": shipping.id,
                            # a new partner recomputes the salesperson: keep the one round-robin gave
                            "user_id": order.user_id.id, "team_id": order.team_id.id})

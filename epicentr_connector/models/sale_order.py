@@ -80,6 +80,14 @@ class SaleOrder(models.Model):
     # What the order looked like in Epicentr's list at the last import (a hash): the sync
     # fetches the full card only when it changed. Timestamps alone have a 1 s resolution.
     epicentr_fingerprint = fields.Char(readonly=True, copy=False)
+    # The same for the card's items (and delivery price): lines are compared again only when it changes.
+    epicentr_items_digest = fields.Char(readonly=True, copy=False)
+    epicentr_total_mismatch = fields.Boolean(
+        string="Total Differs from Epicentr", compute="_compute_epicentr_total_mismatch", store=True,
+        help="The order's lines (delivery aside) do not add up to the subtotal the buyer pays on "
+        "Epicentr: a line was changed or added in Odoo, or no unit price of the product price's "
+        "digits gives Epicentr's line total with the product's taxes.",
+    )
     epicentr_url = fields.Char(string="Epicentr Cabinet Link", compute="_compute_epicentr_url")
     epicentr_outbox_ids = fields.One2many("epicentr.outbox", "order_id", readonly=True)
 
@@ -145,6 +153,15 @@ class SaleOrder(models.Model):
         for order in self:
             order.epicentr_needs_mapping = bool(placeholder) and placeholder in order.order_line.product_id
 
+    @api.depends("epicentr_subtotal", "state", "order_line.price_total", "order_line.product_id")
+    def _compute_epicentr_total_mismatch(self):
+        delivery = self.env.ref("epicentr_connector.product_epicentr_delivery", raise_if_not_found=False)
+        for order in self:
+            lines = order.order_line.filtered(lambda l: not l.display_type and l.product_id != delivery)
+            currency = order.currency_id or order.company_id.currency_id
+            order.epicentr_total_mismatch = bool(order.epicentr_source_id) and order.state != "cancel" and bool(
+                currency.compare_amounts(currency.round(sum(lines.mapped("price_total"))), order.epicentr_subtotal))
+
     @api.depends("epicentr_uuid")
     def _compute_epicentr_url(self):
         for order in self:
@@ -175,7 +192,7 @@ class SaleOrder(models.Model):
     def action_epicentr_rematch_products(self):
         """Swap products in for the placeholder lines of quotations, where a product with the code now exists."""
         self.check_access("write")
-        healed = self.env["epicentr.order.import"]._rematch_products(self)
+        healed = self.env["epicentr.order.lines"]._rematch_products(self)
         return notification(
             "success" if healed else "warning",
             self.env._("Rematch products"),

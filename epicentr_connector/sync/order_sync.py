@@ -95,7 +95,7 @@ class OrderSync:
         except EpicentrError as exc:
             error = exc
         # Products created since the last sync heal the quotations waiting for them.
-        self.importer._rematch_products(self.env["sale.order"].search([
+        self.env["epicentr.order.lines"]._rematch_products(self.env["sale.order"].search([
             ("epicentr_source_id", "=", source.id), ("epicentr_needs_mapping", "=", True),
             ("state", "in", ("draft", "sent"))]))
         self._finish(started, error)

@@ -10,3 +10,4 @@ from . import test_tours
 from . import test_hardening
 from . import test_concurrency
 from . import test_security
+from . import test_fidelity

@@ -83,8 +83,13 @@ class TestHardening(EpicentrCommon):
         return stats
 
     def item(self, **values):
-        return {"offerId": "o", "productId": "1", "productExternalId": "HX-1", "sku": "HX-1",
-                "title": "Hammer", "price": 100.0, "quantity": 1, "subtotal": 100.0, **values}
+        item = {"offerId": "o", "productId": "1", "productExternalId": "HX-1", "sku": "HX-1",
+                "title": "Hammer", "price": 100.0, "quantity": 1, **values}
+        try:  # what Epicentr's item subtotal is: price × quantity
+            item.setdefault("subtotal", round(float(item["price"]) * item["quantity"], 2))
+        except (TypeError, ValueError):
+            item.setdefault("subtotal", 100.0)
+        return item
 
     # ------------------------------------------------------------------ hostile payload
 

@@ -105,8 +105,9 @@ def _money(value, what):
 
 
 def map_lines(card):
-    """The order's items as [{codes, title, quantity, price}] (codes: the seller's product
-    codes to match, best first: productExternalId, then sku)."""
+    """The order's items as [{offer_id, codes, title, quantity, price, total}] (codes: the
+    seller's product codes to match, best first: productExternalId, then sku; total: the item's
+    subtotal, what the buyer pays for the line)."""
     items = card.get("items")
     if not isinstance(items, list) or not items:
         raise OrderDataError("the order has no items")
@@ -119,13 +120,35 @@ def map_lines(card):
             raise OrderDataError(f"item {position} has a quantity of {quantity}")
         codes = tuple(dict.fromkeys(filter(None, (
             _text(item.get("productExternalId")), _text(item.get("sku"))))))
+        price = _money(item.get("price"), f"the price of item {position}")
+        total = item.get("subtotal")
         lines.append({
+            "offer_id": _text(item.get("offerId")) or False,
             "codes": codes,
             "title": _text(item.get("title")) or " / ".join(codes) or f"Epicentr item {position}",
             "quantity": quantity,
-            "price": _money(item.get("price"), f"the price of item {position}"),
+            "price": price,
+            "total": (_money(total, f"the subtotal of item {position}") if total not in (None, "")
+                      else round(price * quantity, 2)),
         })
     return lines
+
+
+# Ukrainian tax numbers: EDRPOU of a company (8 digits), ITN/RNOKPP of an individual (10 digits)
+_GOV_NUMBER = re.compile(r"\d{8}|\d{10}")
+
+
+def _payer(address, contractor):
+    """{name, code, code_valid} of the company paying by invoice (``payerName`` and
+    ``govNumber`` of the address, else the contractor block), or None: no payer, or hidden."""
+    contractor = contractor if isinstance(contractor, dict) else {}
+    name = _text(address.get("payerName")) or _text(contractor.get("name"))
+    code = _text(address.get("govNumber")) or _text(contractor.get("govNumber"))
+    if "*" in name + code or not (name or code):
+        return None
+    compact = re.sub(r"[\s-]", "", code)
+    valid = bool(_GOV_NUMBER.fullmatch(compact))
+    return {"name": name or compact, "code": compact if valid else code or False, "code_valid": valid}
 
 
 def _choice(value, allowed):
@@ -149,10 +172,11 @@ def complete_in_list(item):
 
 
 def map_order(card):
-    """The values of one card: {uuid, number, status, header, buyer, recipient, lines, delivery_price}.
+    """The values of one card: {uuid, number, status, header, buyer, recipient, payer, lines,
+    delivery_price}.
 
-    ``header`` holds the sale.order fields Epicentr owns; ``buyer``/``recipient`` are None
-    while Epicentr hides them (or sends them blank, as after a cancellation). A blank value in
+    ``header`` holds the sale.order fields Epicentr owns; ``buyer``/``recipient``/``payer`` are
+    None while Epicentr hides them (or sends them blank, as after a cancellation). A blank value in
     ``header`` never replaces a known one when an order is updated, but for DERIVED_FIELDS.
     """
     if not isinstance(card, dict):
@@ -171,7 +195,9 @@ def map_order(card):
     settlement = card.get("settlement") if isinstance(card.get("settlement"), dict) else {}
     office = card.get("office") if isinstance(card.get("office"), dict) else {}
     cancel = card.get("cancel") if isinstance(card.get("cancel"), dict) else {}
-    delivery_price = 0.0
+    # None: Epicentr sent no shipment (an empty address), so the known delivery line stays
+    lines = map_lines(card)
+    delivery_price = None if not shipment else 0.0
     if shipment.get("deliveryPrice") and not shipment.get("isFree"):
         delivery_price = _money(shipment["deliveryPrice"], "the delivery price")
     header = {
@@ -180,7 +206,9 @@ def map_order(card):
         "epicentr_status": status,
         "epicentr_created_at": created_at,
         "epicentr_updated_at": updated_at,
-        "epicentr_subtotal": _money(card.get("subtotal", 0) or 0, "the subtotal"),
+        # missing: the items' own total, so that the order is not flagged against zero
+        "epicentr_subtotal": (_money(card["subtotal"], "the subtotal") if card.get("subtotal") not in (None, "")
+                              else round(sum(line["total"] for line in lines), 2)),
         "epicentr_carrier": _choice(shipment.get("provider"), _CARRIER_CODES),
         "epicentr_settlement": _text(settlement.get("title")) or False,
         "epicentr_office": _text(office.get("title")) or False,
@@ -205,6 +233,7 @@ def map_order(card):
         "header": header,
         "buyer": buyer,
         "recipient": recipient if recipient and _who(recipient) != _who(buyer) else None,
-        "lines": map_lines(card),
+        "payer": _payer(address, card.get("contractor")) if buyer else None,
+        "lines": lines,
         "delivery_price": delivery_price,
     }

@@ -41,6 +41,7 @@ CONTROL_ROUTES = Map([
     Rule("/__sandbox__/requests", endpoint="requests", methods=["GET", "DELETE"]),
     Rule("/__sandbox__/faults", endpoint="faults", methods=["POST", "DELETE"]),
     Rule("/__sandbox__/orders", endpoint="add_order", methods=["POST"]),
+    Rule("/__sandbox__/orders/<order_id>/items", endpoint="edit_items", methods=["POST"]),
     Rule("/__sandbox__/orders/<order_id>/status/<code>", endpoint="set_status",
          methods=["POST"]),
 ], strict_slashes=False)
@@ -381,6 +382,8 @@ class SandboxApp:
             return empty_response(204)
         if endpoint == "add_order":
             return json_response(self.store.add_order(**body), 201)
+        if endpoint == "edit_items":
+            return json_response(self.store.platform_edit_items(args["order_id"], **body))
         return json_response(self.store.platform_set_status(args["order_id"], args["code"],
                                                             **body))
 

@@ -148,7 +148,8 @@ class OrderFactory:
         if comment_index is None and rng.random() < 0.25:
             comment_index = rng.randrange(len(BUYER_COMMENTS))
         contractor = {"iban": None, "govNumber": None, "isVatpayer": None, "name": None}
-        if rng.random() < 0.05:  # a company buys: payer and contractor data
+        # a company buys: payer and contractor data (add_order() asks for none, to stay predictable)
+        if traits.get("company", rng.random() < 0.05):
             name, gov_number = rng.choice(COMPANY_NAMES), self._digits(8)
             address.update(payerName=name, govNumber=gov_number)
             contractor = {"iban": "UA" + self._digits(27), "govNumber": gov_number,
@@ -192,7 +193,10 @@ class OrderFactory:
         return order
 
     def _items(self):
-        count = self.rng.choices((1, 2, 3, 4, 5), weights=(45, 25, 15, 10, 5))[0]
+        return self.items(self.rng.choices((1, 2, 3, 4, 5), weights=(45, 25, 15, 10, 5))[0])
+
+    def items(self, count):
+        """``count`` different catalogue items with their quantities and subtotals."""
         items = []
         for title, sku, external_id, price, measure in self.rng.sample(CATALOGUE, count):
             cheap = price < 300 or measure != "шт."

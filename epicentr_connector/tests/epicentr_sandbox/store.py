@@ -146,7 +146,7 @@ class OrderStore:
             now = self.now()
             # Not awaiting a card payment unless asked: such an order cannot be cancelled.
             order = self.factory.order(now, overrides.pop("statusCode", "new"), now,
-                                       payment_waiting=False)
+                                       payment_waiting=False, company=False)
             _deep_update(order, overrides)
             self.orders[order["id"]] = order
             return order
@@ -177,6 +177,24 @@ class OrderStore:
             if empty_address:
                 clear_contact(order["address"])
             self._set_status(order, code)
+            return order
+
+    def platform_edit_items(self, order_id, quantities=None, remove=(), add=0):
+        """What Epicentr's call centre does to an order's items: ``quantities`` {offerId: new
+        quantity}, ``remove`` offerIds, ``add`` new items from the catalogue; the item and order
+        subtotals are recomputed and the order counts as changed."""
+        with self.lock:
+            order = self._order(order_id)
+            items = [item for item in order["items"] if item["offerId"] not in set(remove)]
+            for item in items:
+                if item["offerId"] in (quantities or {}):
+                    item["quantity"] = quantities[item["offerId"]]
+                    item["subtotal"] = round(item["price"] * item["quantity"], 2)
+            taken = {item["offerId"] for item in items}
+            items += [item for item in self.factory.items(5) if item["offerId"] not in taken][:add]
+            order["items"] = items
+            order["subtotal"] = round(sum(item["subtotal"] for item in items), 2)
+            self._bump(order)
             return order
 
     def advance_random_order(self):

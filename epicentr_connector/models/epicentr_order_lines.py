@@ -1,0 +1,236 @@
+"""Epicentr's items as sale order lines: the products, the taxes and the unit prices that make
+Odoo's totals Epicentr's; a quotation follows later changes of the items, a confirmed order is
+told of them."""
+
+import hashlib
+import json
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import float_round
+from odoo.tools.misc import formatLang
+
+from .. import const
+
+PLACEHOLDER = "epicentr_connector.product_epicentr_unmatched"
+DELIVERY = "epicentr_connector.product_epicentr_delivery"
+
+
+def epicentr_total(line):
+    """Epicentr's total of an order line (lines imported before it was kept: theirs, which was Epicentr's)."""
+    return line.epicentr_price_total or (line.order_id.currency_id or line.company_id.currency_id).round(line.price_total)
+
+
+def items_digest(m):
+    """A hash of what a card says about the lines: the order is compared again only when it changes."""
+    key = [(line["offer_id"], line["codes"], line["quantity"], line["total"]) for line in m["lines"]]
+    return hashlib.sha1(json.dumps([key, m["delivery_price"]]).encode()).hexdigest()
+
+
+class EpicentrOrderLines(models.AbstractModel):
+    _name = "epicentr.order.lines"
+    _description = "Epicentr order lines"
+
+    # ------------------------------------------------------------------ products
+
+    @api.model
+    def _products_for(self, lines, company):
+        """{code: product} for the codes of ``lines``: internal reference first, then barcode."""
+        codes = {code for line in lines for code in line["codes"]}
+        if not codes:
+            return {}
+        Product = self.env["product.product"]
+        shared = [("company_id", "in", [False, company.id])]
+        found = {p.default_code: p for p in Product.search(shared + [("default_code", "in", list(codes))], order="id desc")}
+        rest = codes - found.keys()
+        if rest:
+            found.update({p.barcode: p for p in Product.search(shared + [("barcode", "in", list(rest))])})
+        return found
+
+    # ------------------------------------------------------------------ taxes and prices
+
+    @api.model
+    def _priced(self, product, quantity, total, order):
+        """The line values that put ``product`` at Epicentr's ``total`` (taxes included): the
+        product's taxes as Odoo maps them (sale.order.line._compute_tax_id) and the unit price
+        before them. ``order``: {company, fiscal_position, currency} of the order (_pricing())."""
+        taxes = order["fiscal_position"].map_tax(product.taxes_id._filter_taxes_by_company(order["company"]))
+        return {
+            "product_id": product.id,
+            "product_uom_qty": quantity,
+            "tax_id": [fields.Command.set(taxes.ids)],
+            "price_unit": self._unit_price(total, quantity, taxes, product, order["company"], order["currency"]),
+            "discount": 0.0,  # a pricelist's discount would move the total off Epicentr's
+            "epicentr_price_total": total,
+        }
+
+    @api.model
+    def _unit_price(self, total, quantity, taxes, product, company, currency):
+        """The unit price whose line total, once Odoo adds ``taxes``, is ``total``, as close as
+        the unit price's digits (decimal precision "Product Price") allow."""
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        guess = float_round(total / quantity, precision_digits=digits)
+        if not taxes:
+            return guess
+        Tax = self.env["account.tax"]
+
+        def line_total(price_unit, rounding_method=None):  # the line's total on the order (Odoo's own rounding)
+            base_line = Tax._prepare_base_line_for_taxes_computation(
+                None, price_unit=price_unit, quantity=quantity, tax_ids=taxes, product_id=product, currency_id=currency)
+            Tax._add_tax_details_in_base_line(base_line, company, rounding_method=rounding_method)
+            if rounding_method:
+                return base_line["tax_details"]["raw_total_included_currency"]
+            Tax._round_base_lines_tax_details([base_line], company)
+            return Tax._get_tax_totals_summary([base_line], currency, company)["total_amount_currency"]
+
+        # Taxes are affine in the unit price (percentages, fixed amounts, included or not): two
+        # unrounded evaluations give the exact price; of its rounded neighbours the closest total wins.
+        at_guess, at_zero = line_total(guess, "round_globally"), line_total(0.0, "round_globally")
+        exact = guess + (total - at_guess) * guess / (at_guess - at_zero) if at_guess != at_zero else guess
+        step = 10 ** -digits
+        candidates = {float_round(exact + k * step, precision_digits=digits) for k in (-1, 0, 1)}
+        return min(candidates, key=lambda price: (abs(line_total(price) - total), abs(price - exact)))
+
+    @api.model
+    def _line_values(self, line, products, order):
+        """A new line for an Epicentr item (on the placeholder product when no product has its code)."""
+        product = next((products[code] for code in line["codes"] if code in products), None) or self.env.ref(PLACEHOLDER)
+        code = line["codes"][0] if line["codes"] else False
+        return {
+            **self._priced(product, line["quantity"], line["total"], order),
+            "name": line["title"] if not code else f"[{code}] {line['title']}",
+            "epicentr_product_code": code,
+            "epicentr_offer_id": line["offer_id"],
+        }
+
+    @api.model
+    def _delivery_values(self, price, order):
+        product = self.env.ref(DELIVERY)
+        return {**self._priced(product, 1, price, order), "name": product.name}
+
+    @api.model
+    def _rematch_products(self, orders):
+        """Put real products on the placeholder lines of quotations whose code now exists, at
+        Epicentr's line total with the product's taxes."""
+        placeholder = self.env.ref(PLACEHOLDER)
+        lines = orders.filtered(lambda o: o.state in ("draft", "sent") and not o.locked).order_line.filtered(
+            lambda l: l.product_id == placeholder and l.epicentr_product_code)
+        healed = 0
+        for company, company_lines in lines.grouped("company_id").items():
+            products = self._products_for(
+                [{"codes": (code,)} for code in set(company_lines.mapped("epicentr_product_code"))], company)
+            for line in company_lines.filtered(lambda l: l.epicentr_product_code in products):
+                product = products[line.epicentr_product_code]
+                # keep Epicentr's title and total: the buyer agreed to them
+                line.write({**self._priced(product, line.product_uom_qty, epicentr_total(line), self._pricing(line.order_id)),
+                            "name": line.name, "product_uom": product.uom_id.id})
+                healed += 1
+        return healed
+
+    @api.model
+    def _pricing(self, order):
+        return {"company": order.company_id, "fiscal_position": order.fiscal_position_id,
+                "currency": order.currency_id or order.company_id.currency_id}
+
+    # ------------------------------------------------------------------ later changes on Epicentr
+
+    @api.model
+    def _follow_lines(self, order, m):
+        """Bring a quotation's lines to Epicentr's items; on a confirmed or locked order, change
+        nothing and tell the salesperson line by line. Once per state of the items."""
+        digest = items_digest(m)
+        if order.epicentr_items_digest == digest:
+            return
+        if order.state != "cancel" and m["status"] not in const.CANCELLED_STATUSES:
+            changes = self._differences(order, m)
+            if changes and order.state in ("draft", "sent") and not order.locked:
+                self._apply(order, m, changes)
+            elif changes:
+                self._report(order, changes)
+        order.epicentr_items_digest = digest
+
+    @api.model
+    def _differences(self, order, m):
+        """[(kind, item, line)]: kind is added, removed, changed or delivery. Items pair with the
+        lines they became by offer id, then by product code; the salesperson's own lines (no
+        Epicentr marks) are left out."""
+        delivery = self.env.ref(DELIVERY)
+        free = order.order_line.filtered(
+            lambda l: (l.epicentr_offer_id or l.epicentr_product_code) and l.product_id != delivery)
+        paired = {}
+        for matches in (lambda item, line: item["offer_id"] and line.epicentr_offer_id == item["offer_id"],
+                        lambda item, line: not line.epicentr_offer_id and line.epicentr_product_code in item["codes"]):
+            for position, item in enumerate(m["lines"]):
+                line = position not in paired and next((l for l in free if matches(item, l)), None)
+                if line:
+                    paired[position] = line
+                    free -= line
+        changes = [("removed", None, line) for line in free]
+        for position, item in enumerate(m["lines"]):
+            line = paired.get(position)
+            if not line:
+                changes.append(("added", item, None))
+            elif line.product_uom_qty != item["quantity"] or abs(epicentr_total(line) - item["total"]) > 0.005:
+                changes.append(("changed", item, line))
+        shipping = order.order_line.filtered(lambda l: l.product_id == delivery)
+        known = sum(epicentr_total(line) for line in shipping)
+        if m["delivery_price"] is not None and abs(known - m["delivery_price"]) > 0.005:
+            changes.append(("delivery", {"total": m["delivery_price"]}, shipping))
+        return changes
+
+    @api.model
+    def _apply(self, order, m, changes):
+        body = self._changes_html(order, changes, self.env._(
+            "Epicentr changed the order's items; the quotation follows them:"))  # before the lines go
+        values = self._pricing(order)
+        products = self._products_for([item for kind, item, _line in changes if kind == "added"], order.company_id)
+        commands = []
+        for kind, item, line in changes:
+            if kind == "removed" or (kind == "delivery" and not item["total"]):
+                commands += [fields.Command.delete(one.id) for one in line]
+            elif kind == "added":
+                commands.append(fields.Command.create(self._line_values(item, products, values)))
+            elif kind == "delivery" and not line:
+                commands.append(fields.Command.create(self._delivery_values(item["total"], values)))
+            else:
+                quantity = item.get("quantity", 1)
+                commands.append(fields.Command.update(line[:1].id, {
+                    **self._priced(line[:1].product_id, quantity, item["total"], values),
+                    "epicentr_offer_id": item.get("offer_id") or line[:1].epicentr_offer_id}))
+                commands += [fields.Command.delete(extra.id) for extra in line[1:]]
+        order.write({"order_line": commands})
+        order.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+
+    @api.model
+    def _report(self, order, changes):
+        body = self._changes_html(order, changes, self.env._(
+            "Epicentr changed the order's items. The order is confirmed, so Odoo did not change "
+            "its lines: check with the buyer and adjust the order or its delivery by hand."))
+        order.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        order.activity_schedule("mail.mail_activity_data_warning", user_id=order.user_id.id or self.env.uid,
+                                summary=self.env._("Epicentr changed the order's lines"), note=body)
+
+    @api.model
+    def _changes_html(self, order, changes, intro):
+        def money(amount):
+            return formatLang(self.env, amount, currency_obj=order.currency_id)
+
+        def count(quantity):
+            return "%g" % quantity  # 3, 2.5: not 3.0
+
+        rows = []
+        for kind, item, line in changes:
+            if kind == "removed":
+                rows.append(self.env._("Removed on Epicentr: %(line)s", line=line.name))
+            elif kind == "added":
+                rows.append(self.env._("Added on Epicentr: %(title)s, quantity %(quantity)s, %(total)s",
+                                       title=item["title"], quantity=count(item["quantity"]), total=money(item["total"])))
+            elif kind == "delivery":
+                rows.append(self.env._("Delivery: %(old)s → %(new)s",
+                                       old=money(sum(epicentr_total(one) for one in line)), new=money(item["total"])))
+            else:
+                rows.append(self.env._("%(line)s: quantity %(old_quantity)s → %(quantity)s, total %(old_total)s → %(total)s",
+                                       line=line.name, old_quantity=count(line.product_uom_qty), quantity=count(item["quantity"]),
+                                       old_total=money(epicentr_total(line)), total=money(item["total"])))
+        return Markup("<p>%s</p><ul>%s</ul>") % (intro, Markup("").join(Markup("<li>%s</li>") % row for row in rows))
