@@ -79,7 +79,9 @@ class EpicentrOrderImport(models.AbstractModel):
         }
         new = [m for m in mapped if m["uuid"] not in existing]
         changed = [m for m in mapped if m["uuid"] in existing]
-        partners = self.env["epicentr.order.partners"]._partners_for(source, new + changed)
+        # customers for the new orders and for those whose buyer Epicentr may reveal now
+        hidden = [m for m in changed if existing[m["uuid"]].epicentr_buyer_hidden]
+        partners = self.env["epicentr.order.partners"]._partners_for(source, new + hidden)
         products = self.env["epicentr.order.lines"]._products_for(
             [line for m in new for line in m["lines"]], source.company_id)
         if new:

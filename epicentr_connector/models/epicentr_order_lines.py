@@ -145,7 +145,7 @@ class EpicentrOrderLines(models.AbstractModel):
         if order.state != "cancel" and m["status"] not in const.CANCELLED_STATUSES:
             changes = self._differences(order, m)
             if changes and order.state in ("draft", "sent") and not order.locked:
-                self._apply(order, m, changes)
+                self._apply(order, changes)
             elif changes:
                 self._report(order, changes)
         order.epicentr_items_digest = digest
@@ -160,7 +160,7 @@ class EpicentrOrderLines(models.AbstractModel):
             lambda l: (l.epicentr_offer_id or l.epicentr_product_code) and l.product_id != delivery)
         paired = {}
         for matches in (lambda item, line: item["offer_id"] and line.epicentr_offer_id == item["offer_id"],
-                        lambda item, line: not line.epicentr_offer_id and line.epicentr_product_code in item["codes"]):
+                        lambda item, line: line.epicentr_product_code in item["codes"]):
             for position, item in enumerate(m["lines"]):
                 line = position not in paired and next((l for l in free if matches(item, l)), None)
                 if line:
@@ -180,7 +180,7 @@ class EpicentrOrderLines(models.AbstractModel):
         return changes
 
     @api.model
-    def _apply(self, order, m, changes):
+    def _apply(self, order, changes):
         body = self._changes_html(order, changes, self.env._(
             "Epicentr changed the order's items; the quotation follows them:"))  # before the lines go
         values = self._pricing(order)

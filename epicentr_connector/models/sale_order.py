@@ -157,10 +157,13 @@ class SaleOrder(models.Model):
     def _compute_epicentr_total_mismatch(self):
         delivery = self.env.ref("epicentr_connector.product_epicentr_delivery", raise_if_not_found=False)
         for order in self:
+            if not order.epicentr_source_id or order.state == "cancel":
+                order.epicentr_total_mismatch = False
+                continue
             lines = order.order_line.filtered(lambda l: not l.display_type and l.product_id != delivery)
             currency = order.currency_id or order.company_id.currency_id
-            order.epicentr_total_mismatch = bool(order.epicentr_source_id) and order.state != "cancel" and bool(
-                currency.compare_amounts(currency.round(sum(lines.mapped("price_total"))), order.epicentr_subtotal))
+            order.epicentr_total_mismatch = bool(currency.compare_amounts(
+                currency.round(sum(lines.mapped("price_total"))), order.epicentr_subtotal))
 
     @api.depends("epicentr_uuid")
     def _compute_epicentr_url(self):
