@@ -124,6 +124,9 @@ CRON_CALL_SECONDS = 20
 # A call past its budget still finishes a page whose cursor did not move (many orders changed in
 # one second); past this many seconds more it stops all the same, before Odoo's time limits.
 CRON_CALL_OVERRUN_SECONDS = 60
+# At most this many requests of one sync in flight at once (epicentr.source.parallel_reads):
+# the card reads of a page and the next list page, while the previous page is imported.
+MAX_PARALLEL_READS = 4
 
 
 # The seller's path on Epicentr, step by step.

@@ -1,14 +1,16 @@
 """`make bench`: the connector's figures against a plain-ORM baseline, in one run on one server.
 
     source ~/.cache/epicentr_connector/env.sh
-    $VENV/bin/python tools/bench.py [--orders 5000 | --large] [--db epicentr_bench] [--profile FILE]
+    $VENV/bin/python tools/bench.py [--orders 5000 | --large] [--latency 0 100] [--db epicentr_bench] [--profile FILE]
 
 Runs the real thing: a sandbox process serving a generated history (1-5 lines an order) over
 HTTP on 127.0.0.1, and - in this process - Odoo on fresh copies of a template database that has
 the addon installed (`DB_template`, created or updated on the way):
 
 (b) history import: the connector's own sync (`_sync_orders(commit=True)`, the cron's code path,
-    committing after each page) into DB;
+    committing after each page) into DB, once per --latency (the sandbox answers every request
+    that many ms late, as a live Epicentr tens of ms away; 0 and 100 by default), each into a
+    fresh copy; the sandbox also reports the most requests it had in flight at once;
 (c) incremental poll with nothing new: HTTP requests and SQL queries;
 (a) baseline into DB_baseline: the same orders (read back from the sandbox, untimed) created
     straight through the ORM - partners and products up front (untimed), then
@@ -108,6 +110,35 @@ def baseline(env, orders):
     return time.perf_counter() - started, cr.sql_log_count - queries, time.process_time() - cpu
 
 
+def history_import(env, source, base, latency, args, report):
+    """(b) at one latency: the connector's sync, the cron's path, until the history is in."""
+    cr = env.cr
+    if args.page_size:
+        from odoo.addons.epicentr_connector.utils.switches import ServerOnly
+        source = source.with_context(epicentr_page_size=ServerOnly(args.page_size))
+    http("POST", f"{base}/__sandbox__/load", {"latency_ms": latency, "list_joins_places": args.list_joins_places})
+    http("DELETE", f"{base}/__sandbox__/requests")
+    profiler = cProfile.Profile() if args.profile else None
+    queries, started, cpu = cr.sql_log_count, time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    while source._sync_orders(commit=True).get("more", True):  # the cron's path
+        pass
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{args.profile}.{latency:g}ms" if len(args.latency) > 1 else args.profile)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    queries = cr.sql_log_count - queries
+    imported = env["sale.order"].search_count([("epicentr_source_id", "=", source.id)])
+    requests = len(http("GET", f"{base}/__sandbox__/requests"))
+    in_flight = http("GET", f"{base}/__sandbox__/load")["max_in_flight"]
+    joined = ", list entries with places joined" if args.list_joins_places else ""
+    report(f"(b) history import at {latency:g} ms a request{joined}: {imported} orders in {seconds:.1f} s = "
+           f"{imported / seconds:.0f} orders/s ({cpu:.1f} s CPU in this process); {queries / imported:.1f} SQL "
+           f"queries/order; {requests} HTTP requests, at most {in_flight} in flight; peak memory so far {peak_mb():.0f} MB")
+    return {"rate": imported / seconds, "cpu": cpu, "orders": imported}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=5000, help="history size (default 5000)")
@@ -118,13 +149,22 @@ def main():
     parser.add_argument("--page-size", type=int, help="orders per list page (default: the connector's PAGE_SIZE; "
                                                       "the sandbox, like live clients, serves at most 100)")
     parser.add_argument("--keep-db", action="store_true", help="do not drop DB and DB_baseline at the end")
+    parser.add_argument("--list-joins-places", action="store_true",
+                        help="the sandbox's list entries join settlement and office, as the swagger has them "
+                             "(no card needs reading); by default they do not, as live clients saw")
+    parser.add_argument("--latency", type=float, nargs="+", default=[0, 100], metavar="MS",
+                        help="the sandbox answers each request after MS milliseconds, as a live Epicentr far "
+                             "away: the history import runs once per value (default: 0 100)")
     args = parser.parse_args()
     if args.large:
         args.orders = 20000
     odoo_src, addons = os.environ["ODOO_SRC"], os.environ["ADDONS_PATH"]
     command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
     run_started = time.perf_counter()
-    copy_template_database((args.db, f"{args.db}_baseline"), args.template or f"{args.db}_template",
+    # one database per latency: the same history imported into each
+    databases = {latency: args.db if not position else f"{args.db}_{latency:g}ms"
+                 for position, latency in enumerate(args.latency)}
+    copy_template_database((*databases.values(), f"{args.db}_baseline"), args.template or f"{args.db}_template",
                            odoo_src, addons, "bench")
 
     port = free_port()
@@ -143,34 +183,30 @@ def main():
         from odoo import SUPERUSER_ID, api
 
         odoo.tools.config.parse_config([f"--addons-path={addons}", "-d", args.db, "--log-level=warn"])
-        registry = odoo.modules.registry.Registry(args.db)
-        with registry.cursor() as cr:
+        registry = odoo.modules.registry.Registry(databases[args.latency[0]])
+        cr = registry.cursor()
+        try:
             env = api.Environment(cr, SUPERUSER_ID, {})
             source = env["epicentr.source"].create({"name": "Bench", "base_url": base, "api_token": TOKEN})
             cr.commit()
-            if args.page_size:
-                from odoo.addons.epicentr_connector.utils.switches import ServerOnly
-                source = source.with_context(epicentr_page_size=ServerOnly(args.page_size))
 
-            # (b) history import
-            http("DELETE", f"{base}/__sandbox__/requests")
-            profiler = cProfile.Profile() if args.profile else None
-            queries, started, cpu = cr.sql_log_count, time.perf_counter(), time.process_time()
-            if profiler:
-                profiler.enable()
-            while source._sync_orders(commit=True).get("more", True):  # the cron's path
-                pass
-            if profiler:
-                profiler.disable()
-                profiler.dump_stats(args.profile)
-            import_seconds, import_queries = time.perf_counter() - started, cr.sql_log_count - queries
-            import_cpu = time.process_time() - cpu
-            imported = env["sale.order"].search_count([("epicentr_source_id", "=", source.id)])
-            import_requests = len(http("GET", f"{base}/__sandbox__/requests"))
-            import_rate = imported / import_seconds
-            report(f"(b) history import: {imported} orders in {import_seconds:.1f} s = {import_rate:.0f} orders/s "
-                   f"({import_cpu:.1f} s CPU in this process); {import_queries / imported:.1f} SQL queries/order; "
-                   f"{import_requests} HTTP requests; peak memory so far {peak_mb():.0f} MB")
+            # (b) history import, at each latency into its own database (the last one stays for (c), (d))
+            results = {}
+            for position, latency in enumerate(args.latency):
+                if position:
+                    cr.close()
+                    registry = odoo.modules.registry.Registry(databases[latency])
+                    cr = registry.cursor()
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    source = env["epicentr.source"].create({"name": "Bench", "base_url": base, "api_token": TOKEN})
+                    cr.commit()
+                results[latency] = history_import(env, source, base, latency, args, report)
+                source = env["epicentr.source"].browse(source.id)
+            import_rate, import_cpu, imported = (results[args.latency[0]][key] for key in ("rate", "cpu", "orders"))
+            if len(args.latency) > 1:
+                slow, fast = results[args.latency[-1]]["rate"], results[args.latency[0]]["rate"]
+                report(f"    at {args.latency[-1]:g} ms: {slow / fast:.2f} of the rate at {args.latency[0]:g} ms")
+            http("POST", f"{base}/__sandbox__/load", {"latency_ms": 0})
 
             # (c) incremental poll, nothing new
             http("DELETE", f"{base}/__sandbox__/requests")
@@ -186,6 +222,8 @@ def main():
 
             with EpicentrClient(base, TOKEN) as client:
                 orders = [o for page in client.iter_orders(sort=("createdAt",), limit=500) for o in page]
+        finally:
+            cr.close()
         orders = [o for o in orders if o.get("items")]
 
         # (a) baseline, in its own copy of the template on the same server
@@ -252,7 +290,7 @@ def main():
         if "odoo" in sys.modules:
             sys.modules["odoo"].sql_db.close_all()  # else dropdb: "being accessed by other users"
         if not args.keep_db:
-            for name in (args.db, f"{args.db}_baseline"):
+            for name in (*databases.values(), f"{args.db}_baseline"):
                 subprocess.run(["dropdb", "--if-exists", name], check=False)
 
 

@@ -16,7 +16,8 @@ at once so the caller can reschedule):
   raised and the caller reads the order back and decides;
 - nothing else is retried (no other 4xx, no protocol error).
 
-A client is not thread-safe (neither is ``requests.Session``): use one per sync.
+A client is not thread-safe (neither is ``requests.Session``): one per thread; the clients
+of one sync share a ``RateGate`` (``gate=``), so that a 429 holds back all of them.
 """
 
 import logging
@@ -27,6 +28,7 @@ import requests
 from requests.auth import AuthBase
 
 from . import endpoints
+from .gate import RateGate
 from .exceptions import (
     EpicentrNotFound,
     EpicentrProtocolError,
@@ -87,6 +89,7 @@ class EpicentrClient:
         accept_language="uk",
         sleep=time.sleep,
         session=None,
+        gate=None,
     ):
         self.base_url = checked_base_url(base_url)
         token = token.strip() if isinstance(token, str) else ""
@@ -108,6 +111,7 @@ class EpicentrClient:
         self.backoff = backoff
         self.max_wait = max_wait
         self._sleep = sleep
+        self._gate = gate if gate is not None else RateGate()
         self._headers = {"Accept": "application/json", "accept-language": accept_language}
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
@@ -276,14 +280,17 @@ class EpicentrClient:
         ``expect`` names the shape a read must return (see SHAPES); writes pass None and
         their answer body, if any, is not read.
         """
-        attempt = 0
+        attempt, waited_for = 0, 0.0
         while True:
+            self._gate.wait(self._sleep, waited_for)
             try:
                 return self._send(method, path, params, json, expect)
             except (EpicentrRateLimited, EpicentrTransientError) as error:
                 delay = self._retry_delay(error, method, attempt)
                 if delay is None:
                     raise
+                if isinstance(error, EpicentrRateLimited):  # Epicentr's wait is for every request
+                    waited_for = self._gate.hold(delay)
             attempt += 1
             _logger.debug(
                 "Epicentr %s %s: retry %d of %d in %.2f s",

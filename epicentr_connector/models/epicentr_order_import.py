@@ -98,7 +98,7 @@ class EpicentrOrderImport(models.AbstractModel):
         Lines = self.env["epicentr.order.lines"]
         salespeople = self._next_salespeople(source, len(new))
         shop = self.with_context(lang=company.partner_id.lang or self.env.lang)  # the shop's language, not the cron's
-        placeholders = self.env["res.partner"].create([
+        placeholders = self.env["epicentr.order.partners"]._create_partners([
             {"name": shop.env._("Epicentr buyer #%(number)s", number=m["number"]), "company_id": company.id}
             for m in new if m["uuid"] not in partners
         ])

@@ -7,7 +7,7 @@ import json
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import float_round
 from odoo.tools.misc import formatLang
 
@@ -33,6 +33,16 @@ class EpicentrOrderLines(models.AbstractModel):
     _description = "Epicentr order lines"
 
     # ------------------------------------------------------------------ products
+
+    @api.model
+    def _product(self, xmlid):
+        """The placeholder or delivery product, without the query env.ref() makes each time."""
+        return self.env["product.product"].browse(self._product_id(xmlid))
+
+    @api.model
+    @tools.ormcache("xmlid")
+    def _product_id(self, xmlid):
+        return self.env.ref(xmlid).id
 
     @api.model
     def _products_for(self, lines, company):
@@ -95,7 +105,7 @@ class EpicentrOrderLines(models.AbstractModel):
     @api.model
     def _line_values(self, line, products, order):
         """A new line for an Epicentr item (on the placeholder product when no product has its code)."""
-        product = next((products[code] for code in line["codes"] if code in products), None) or self.env.ref(PLACEHOLDER)
+        product = next((products[code] for code in line["codes"] if code in products), None) or self._product(PLACEHOLDER)
         code = line["codes"][0] if line["codes"] else False
         return {
             **self._priced(product, line["quantity"], line["total"], order),
@@ -106,14 +116,14 @@ class EpicentrOrderLines(models.AbstractModel):
 
     @api.model
     def _delivery_values(self, price, order):
-        product = self.env.ref(DELIVERY)
+        product = self._product(DELIVERY)
         return {**self._priced(product, 1, price, order), "name": product.name}
 
     @api.model
     def _rematch_products(self, orders):
         """Put real products on the placeholder lines of quotations whose code now exists, at
         Epicentr's line total with the product's taxes."""
-        placeholder = self.env.ref(PLACEHOLDER)
+        placeholder = self._product(PLACEHOLDER)
         lines = orders.filtered(lambda o: o.state in ("draft", "sent") and not o.locked).order_line.filtered(
             lambda l: l.product_id == placeholder and l.epicentr_product_code)
         healed = 0
@@ -155,7 +165,7 @@ class EpicentrOrderLines(models.AbstractModel):
         """[(kind, item, line)]: kind is added, removed, changed or delivery. Items pair with the
         lines they became by offer id, then by product code; the salesperson's own lines (no
         Epicentr marks) are left out."""
-        delivery = self.env.ref(DELIVERY)
+        delivery = self._product(DELIVERY)
         free = order.order_line.filtered(
             lambda l: (l.epicentr_offer_id or l.epicentr_product_code) and l.product_id != delivery)
         paired = {}

@@ -28,6 +28,13 @@ class EpicentrOrderPartners(models.AbstractModel):
                 for uuid, customer in customers.items()}
 
     @api.model
+    def _create_partners(self, vals_list):
+        """res.partner.create(), without account's default of a form-only field that counts the
+        invoice layouts once a partner (a query each)."""
+        return self.env["res.partner"].with_context(
+            default_display_invoice_template_pdf_report_id=False).create(vals_list).with_env(self.env)
+
+    @api.model
     def _candidates(self, source):
         """The contacts the import may attach an order (and its follower rights) to: active, of
         the source's company or shared, customers rather than users' own partners (portal users,
@@ -60,7 +67,7 @@ class EpicentrOrderPartners(models.AbstractModel):
         for m in mapped:
             if not found(m["buyer"]):
                 to_create.setdefault(person_key(m["buyer"]), m["buyer"])
-        created = dict(zip(to_create, Partner.create([
+        created = dict(zip(to_create, self._create_partners([
             {**person_values(buyer), "company_id": source.company_id.id,
              "comment": self.env._("Created from an Epicentr order.")}
             for buyer in to_create.values()
@@ -84,27 +91,26 @@ class EpicentrOrderPartners(models.AbstractModel):
         if names:
             for partner in Partner.search(domain + [("name", "in", list(names))], order="id"):
                 known.setdefault(partner.name, partner)
-        companies = {}
+        missing = {}
         for m in mapped:
-            payer = m["payer"]
-            key = payer["code"] if payer["code_valid"] else payer["name"]
-            if key not in known:
-                known[key] = self._create_company(source, payer)
-            companies[m["uuid"]] = known[key]
-        return companies
+            if payer_key(m["payer"]) not in known:
+                missing.setdefault(payer_key(m["payer"]), m["payer"])
+        if missing:
+            known.update(zip(missing, self._create_companies(source, list(missing.values()))))
+        return {m["uuid"]: known[payer_key(m["payer"])] for m in mapped}
 
     @api.model
-    def _create_company(self, source, payer):
-        values = {"name": payer["name"], "is_company": True, "company_id": source.company_id.id,
-                  "comment": self.env._("Created from an Epicentr order paid by invoice.")}
-        if not payer["code_valid"]:
-            return self.env["res.partner"].create(values)
-        values["company_registry"] = payer["code"]
+    def _create_companies(self, source, payers):
+        values = [{"name": payer["name"], "is_company": True, "company_id": source.company_id.id,
+                   "company_registry": payer["code"] if payer["code_valid"] else False,
+                   "comment": self.env._("Created from an Epicentr order paid by invoice.")} for payer in payers]
         try:
             with self.env.cr.savepoint():
-                return self.env["res.partner"].create({**values, "vat": payer["code"]})
-        except ValidationError:  # a tax ID check (base_vat) refusing the bare code: the company ID keeps it
-            return self.env["res.partner"].create(values)
+                return self._create_partners([
+                    {**company, "vat": payer["code"] if payer["code_valid"] else False}
+                    for company, payer in zip(values, payers)])
+        except ValidationError:  # a tax ID check (base_vat) refusing a bare code: the company ID keeps it
+            return self._create_partners(values)
 
     @api.model
     def _company_contacts(self, source, wanted):
@@ -131,7 +137,7 @@ class EpicentrOrderPartners(models.AbstractModel):
                 keys[uuid] = (company.id, person_key(buyer))
                 missing.setdefault(keys[uuid], {**person_values(buyer), "parent_id": company.id, "type": "contact"})
         if missing:
-            known.update(zip(missing, Partner.create(list(missing.values()))))
+            known.update(zip(missing, self._create_partners(list(missing.values()))))
         return {uuid: known[key] for uuid, key in keys.items()}
 
     @api.model
@@ -156,7 +162,7 @@ class EpicentrOrderPartners(models.AbstractModel):
                 missing.setdefault(k, {"name": person["name"], "phone": person["phone"], "type": "delivery",
                                        "parent_id": parents[uuid].id})
         if missing:
-            existing.update(zip(missing, Partner.create(list(missing.values()))))
+            existing.update(zip(missing, self._create_partners(list(missing.values()))))
         return {uuid: existing[k] for uuid, k in keys.items()}
 
     @api.model
@@ -168,6 +174,10 @@ class EpicentrOrderPartners(models.AbstractModel):
                 "neither an EDRPOU (8 digits) nor an ITN (10 digits), so the company has no tax ID in "
                 "Odoo. Check it with the buyer before invoicing.", number=payer["code"], company=payer["name"]),
                 message_type="comment", subtype_xmlid="mail.mt_note")
+
+
+def payer_key(payer):
+    return payer["code"] if payer["code_valid"] else payer["name"]
 
 
 def person_key(person):

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from .. import const
 from ..api import EpicentrClient, EpicentrError, checked_base_url
 from ..sync.order_sync import OrderSync
 from ..utils.cron_frame import run_units
@@ -75,6 +76,10 @@ class EpicentrSource(models.Model):
         string="Sync Interval (minutes)",
         default=10,
         help="How often new and changed Epicentr orders are fetched.",
+    )
+    parallel_reads = fields.Integer(
+        default=4, help="How many order cards a sync reads from Epicentr at the same time (1 to 4): "
+        "Epicentr's answer time then overlaps with the import. A 429 from Epicentr pauses all of them.",
     )
     salesperson_ids = fields.Many2many(
         "res.users",
@@ -189,9 +194,11 @@ class EpicentrSource(models.Model):
                     name=source.name, default=DEFAULT_BASE_URL,
                 )) from None
 
-    @api.constrains("history_days", "sync_interval")
+    @api.constrains("history_days", "sync_interval", "parallel_reads")
     def _check_positive_numbers(self):
         for source in self:
+            if not 1 <= source.parallel_reads <= const.MAX_PARALLEL_READS:
+                raise ValidationError(self.env._("Parallel reads must be between 1 and %(max)s.", max=const.MAX_PARALLEL_READS))
             if source.history_days < 0:
                 raise ValidationError(self.env._("The history depth cannot be negative."))
             if source.sync_interval < 1:

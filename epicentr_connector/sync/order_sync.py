@@ -10,13 +10,17 @@ when the list entry lacks something) → the importer → the cursor and progres
 import hashlib
 import json
 import time
+from concurrent.futures import Future, wait
 from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
 
 from .. import const
-from ..api import EpicentrAuthError, EpicentrError, EpicentrNotFound, EpicentrValidationError, is_order_id
+from ..api import (EpicentrAuthError, EpicentrClient, EpicentrError, EpicentrNotFound, EpicentrValidationError,
+                   is_order_id)
+from ..api.gate import RateGate
+from .parallel_reads import ParallelReads
 from ..utils.cron_frame import try_lock
 from ..utils.order_mapping import clean_text, complete_in_list, parse_datetime
 from ..utils.switches import switch
@@ -69,7 +73,7 @@ class OrderSync:
         self.commit = commit
         self.deadline = deadline
         self.importer = self.env["epicentr.order.import"]
-        self.client = None
+        self.client = self.reads = None
         self.known_failures = dict(source.failed_orders or {})
         self.stats = {"created": 0, "updated": 0, "failed": dict(self.known_failures), "more": False,
                       "new_failures": {}, "given_up": {}}
@@ -80,7 +84,9 @@ class OrderSync:
         source = self.source
         if not try_sync_lock(source):
             return {"busy": True}
-        self.client = source._get_client()
+        gate = RateGate()  # a 429 holds back every request of this sync
+        self.client = source._get_client(gate=gate)
+        self.reads = ParallelReads([source._get_client(gate=gate) for _n in range(max(1, source.parallel_reads))])
         started = fields.Datetime.now()
         if not source.history_start_at:
             source.history_start_at = started - timedelta(days=source.history_days)
@@ -94,6 +100,9 @@ class OrderSync:
             return {**self.stats, "busy": True}
         except EpicentrError as exc:
             error = exc
+        finally:
+            self.reads.close()
+            self.client.close()
         # Products created since the last sync heal the quotations waiting for them.
         self.env["epicentr.order.lines"]._rematch_products(self.env["sale.order"].search([
             ("epicentr_source_id", "=", source.id), ("epicentr_needs_mapping", "=", True),
@@ -115,34 +124,53 @@ class OrderSync:
                 raise Busy()
 
     def _walk(self):
-        """Page through the orders listed since the cursor, committing the cursor after each page."""
-        source, stats = self.source, self.stats
+        """Page through the orders listed since the cursor, committing the cursor after each page.
+
+        A pipeline of two pages: while the ORM imports one page, the cards of the next one and
+        the list page after it are being read (ParallelReads), so Epicentr's answer time hides
+        behind the import. Past the deadline no list page is asked for ahead: the page in hand
+        is imported before the call ends, so no read is wasted."""
+        source = self.source
         filters = {"created_from": source.history_start_at, "sort": ("updatedAt",),
                    "limit": switch(self.env, "epicentr_page_size") or PAGE_SIZE}
         if source.sync_cursor_at:
             filters["updated_from"] = source.sync_cursor_at - SYNC_OVERLAP
         total = None if source.history_done else self.client.count_orders(created_from=source.history_start_at)
         resumed_from = source.sync_cursor_at
-        for page in self.client.iter_orders(**filters):
-            page = self._usable_entries(page)
-            self._import_listed(page)
-            # a history import runs over several calls: the progress counts what has arrived in all
-            arrived = total and self.env["sale.order"].search_count([("epicentr_source_id", "=", source.id)])
-            self._commit({
-                # never back, and never past now: a change time in the future would skip every later order
-                "sync_cursor_at": min(max([source.sync_cursor_at or source.history_start_at,
-                                           *map(parse_updated_at, page)]), fields.Datetime.now()),
-                "failed_orders": stats["failed"],
-                "sync_progress": self.env._("%(seen)s of %(total)s orders", seen=min(arrived, total), total=total)
-                if total else False,
-            })
-            # Past the deadline, stop once the cursor has moved: the next call starts a little
-            # before it (the overlap), and must not land where this one started again.
-            # Far past it, stop anyway: a list whose cursor never moves must not hold the worker.
-            if self._overdue() and (not resumed_from or source.sync_cursor_at > resumed_from
-                                    or self._overdue(const.CRON_CALL_OVERRUN_SECONDS)):
-                stats["more"] = True
-                return
+        pages = self.client.iter_orders(**filters)
+        listing, reading = self.reads.call(next, pages, None), None
+        try:
+            while True:
+                try:
+                    page = listing.result()
+                except EpicentrError:
+                    if reading:  # what was read before the error still arrives
+                        self._import_read(reading, total)
+                    raise
+                if page is None:
+                    break
+                arriving = self._read_cards(self._usable_entries(page), reading)
+                listing = None if self._overdue() else self.reads.call(next, pages, None)
+                if reading:
+                    self._import_read(reading, total)
+                reading = arriving
+                if listing is None:  # past the deadline: the page in hand, then stop or read on
+                    self._import_read(reading, total)
+                    reading = None
+                    # Stop once the cursor has moved: the next call starts a little before it (the
+                    # overlap), and must not land where this one started again. Far past the
+                    # deadline, stop anyway: a list whose cursor never moves must not hold the worker.
+                    if (not resumed_from or source.sync_cursor_at > resumed_from
+                            or self._overdue(const.CRON_CALL_OVERRUN_SECONDS)):
+                        self.stats["more"] = True
+                        return
+                    listing = self.reads.call(next, pages, None)
+            if reading:
+                self._import_read(reading, total)
+        finally:
+            if listing and not listing.cancel():
+                wait([listing])  # the iterator must not be running when it is closed
+            pages.close()
 
     def _usable_entries(self, page):
         """The entries of a list page the import can use: an id that is not an Epicentr order id,
@@ -160,24 +188,37 @@ class OrderSync:
             usable.append(item)
         return usable
 
-    def _import_listed(self, page):
-        """Import one list page: new or changed orders only, each from its list entry when that
-        holds all the import reads, else from its card."""
+    def _read_cards(self, page, reading=None):
+        """Start reading the cards of one list page: (page, fingerprints, {uuid: card or future})
+        for the new or changed orders, each from its list entry when that holds all the import
+        reads, else from its card (read in the background). ``reading``: the previous page, not
+        imported yet: an entry listed there unchanged is not read again."""
         fingerprints = {item["id"]: list_fingerprint(item) for item in page}
         known = dict(self.env["sale.order"].search_fetch(
             [("epicentr_source_id", "=", self.source.id), ("epicentr_uuid", "in", list(fingerprints))],
             ["epicentr_uuid", "epicentr_fingerprint"]).mapped(lambda o: (o.epicentr_uuid, o.epicentr_fingerprint)))
-        cards = []
+        if reading:
+            _page, read_fingerprints, read_wanted = reading
+            known.update({uuid: read_fingerprints[uuid] for uuid in read_wanted})
+        wanted = {}
         for item in page:
             failure = self.known_failures.get(item["id"])
             if known.get(item["id"]) == fingerprints[item["id"]] or (
                     failure and len(failure) > 4 and failure[4] == fingerprints[item["id"]]):
                 continue  # unchanged since imported, or since it failed (the retries see to it)
-            if complete_in_list(item):
-                cards.append(item)
+            wanted[item["id"]] = item if complete_in_list(item) else self.reads.submit(EpicentrClient.get_order, item["id"])
+        return page, fingerprints, wanted
+
+    def _import_read(self, read, total):
+        """Import a page whose cards were read (_read_cards), then commit the cursor past it."""
+        page, fingerprints, wanted = read
+        cards = []
+        for item in page:
+            if item["id"] not in wanted:
                 continue
             try:
-                cards.append(self.client.get_order(item["id"]))
+                card = wanted[item["id"]]
+                cards.append(card.result() if isinstance(card, Future) else card)
             except EpicentrNotFound as exc:  # deleted since it was listed: nothing to try again
                 self.stats.setdefault("skipped", {})[item["id"]] = [
                     clean_text(item.get("number")), self.env._("deleted on Epicentr (%(error)s)", error=exc.message)]
@@ -188,6 +229,17 @@ class OrderSync:
             if card["id"] not in page_stats["failed"]:
                 self.stats["failed"].pop(card["id"], None)
         self._count(page_stats, fingerprints)
+        source = self.source
+        # a history import runs over several calls: the progress counts what has arrived in all
+        arrived = total and self.env["sale.order"].search_count([("epicentr_source_id", "=", source.id)])
+        self._commit({
+            # never back, and never past now: a change time in the future would skip every later order
+            "sync_cursor_at": min(max([source.sync_cursor_at or source.history_start_at,
+                                       *map(parse_updated_at, page)]), fields.Datetime.now()),
+            "failed_orders": self.stats["failed"],
+            "sync_progress": self.env._("%(seen)s of %(total)s orders", seen=min(arrived, total), total=total)
+            if total else False,
+        })
 
     def _fail(self, uuid, number, reason, fingerprint=None):
         """Record that the order failed: a new failure is told, and so is giving it up; the retries

@@ -11,3 +11,4 @@ from . import test_hardening
 from . import test_concurrency
 from . import test_security
 from . import test_fidelity
+from . import test_parallel_reads

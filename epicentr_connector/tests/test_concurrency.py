@@ -222,7 +222,10 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         self.assert_each_once(cards)
         again = self.card_gets()
         self.assertFalse(set(again) & {card["id"] for card in cards[:20]}, "no committed order's card fetched again")
-        self.assertLessEqual(set((before + again).values()), {1}, "no card fetched twice")
+        # the worker had started reading page 3 (the pipeline) when it died: only those cards,
+        # never committed, are read again
+        twice = {uuid for uuid, count in (before + again).items() if count > 1}
+        self.assertLessEqual(twice, {card["id"] for card in cards[20:30]}, "no other card fetched twice")
         self.assert_source_clean()
 
     # ------------------------------------------------------------------ sync and push of one order

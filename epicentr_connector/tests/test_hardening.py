@@ -291,6 +291,7 @@ class TestHardening(EpicentrCommon):
 
     def test_500_burst_within_the_retries_is_ridden_out(self):
         cards = [self.add(minutes=i) for i in range(60)]
+        self.source.parallel_reads = 1  # one request at a time: the three 500s below hit one request each
         source, waits = self.recording()
         self.sandbox.fault("500", count=3, path_contains="cursor=")  # page 2: three 500s, then the answer
         self.sandbox.fault("500", count=3, path_contains="/v6/oms/orders/")  # and the first card read
@@ -308,7 +309,10 @@ class TestHardening(EpicentrCommon):
         self.sandbox.fault("429", count=1, path_contains="cursor=", retry_after=7)
         stats = self.sync(source)
         self.assertEqual(stats["created"], 60)
-        self.assertEqual(waits, [7], "the wait Epicentr asked for, not the back-off")
+        # the wait Epicentr asked for, not the back-off; the other reads of the sync wait with it
+        # (the recording client does not really sleep, so each one still finds the hold)
+        self.assertEqual(waits[0], 7)
+        self.assertTrue(all(0 < wait <= 7 for wait in waits))
         self.assertTrue(all(len(self.imported(card)) == 1 for card in cards))
         self.assertFalse(self.source.last_error)
 

@@ -67,6 +67,16 @@ class Sandbox:
     def clear_faults(self):
         self._faults.clear()
 
+    def set_latency(self, ms):
+        """Every answer of the merchant API waits ``ms`` milliseconds (0: none); starts counting
+        the requests in flight again."""
+        self._app.set_latency(ms)
+
+    @property
+    def max_in_flight(self):
+        """The most merchant API requests it was answering at once (since set_latency())."""
+        return self._app.load()["max_in_flight"]
+
     @property
     def url(self):
         if self._server is None:

@@ -19,10 +19,13 @@ def main(argv=None):
     parser.add_argument("--live", action="store_true",
                         help=f"every {LIVE_INTERVAL} s add an order and move a random one along")
     parser.add_argument("--quiet", action="store_true", help="no access log")
+    parser.add_argument("--latency-ms", type=float, default=0,
+                        help="every answer waits this long, as a live Epicentr far away (default 0)")
     args = parser.parse_args(argv)
 
     sandbox = Sandbox(orders=args.orders, seed=args.seed, token=args.token, days=args.days,
                       port=args.port, log_requests=not args.quiet).start()
+    sandbox.set_latency(args.latency_ms)
     # pylint: disable-next=print-used  # a command-line tool: this line is for the person who started it
     print(f"Epicentr sandbox: {sandbox.url} ({len(sandbox.store.orders)} orders"
           f"{', live' if args.live else ''}); Ctrl-C stops it", flush=True)

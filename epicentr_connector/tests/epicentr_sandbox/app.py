@@ -11,6 +11,7 @@ import json
 import re
 import threading
 from datetime import date, datetime, time, timedelta, timezone
+from time import sleep
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -41,6 +42,7 @@ CONTROL_ROUTES = Map([
     Rule("/__sandbox__/requests", endpoint="requests", methods=["GET", "DELETE"]),
     Rule("/__sandbox__/faults", endpoint="faults", methods=["POST", "DELETE"]),
     Rule("/__sandbox__/orders", endpoint="add_order", methods=["POST"]),
+    Rule("/__sandbox__/load", endpoint="load", methods=["GET", "POST"]),
     Rule("/__sandbox__/orders/<order_id>/items", endpoint="edit_items", methods=["POST"]),
     Rule("/__sandbox__/orders/<order_id>/status/<code>", endpoint="set_status",
          methods=["POST"]),
@@ -253,6 +255,18 @@ class SandboxApp:
         self.store, self.faults, self.token = store, faults, token
         self.requests = []
         self._requests_lock = threading.Lock()
+        self.latency = 0.0  # seconds every answer of the merchant API waits: the network to a live Epicentr
+        self.in_flight = self.max_in_flight = 0  # merchant API requests being answered at once
+
+    def load(self):
+        with self._requests_lock:
+            return {"latency_ms": round(self.latency * 1000), "max_in_flight": self.max_in_flight,
+                    "list_joins_places": self.store.list_joins_places}
+
+    def set_latency(self, ms):
+        """Every answer waits ``ms`` milliseconds; the maximum of requests in flight starts again."""
+        with self._requests_lock:
+            self.latency, self.max_in_flight = ms / 1000, 0
 
     def __call__(self, environ, start_response):
         request = Request(environ)
@@ -263,12 +277,21 @@ class SandboxApp:
                                None if body is _INVALID else body, dict(request.headers))
         with self._requests_lock:
             self.requests.append(record)
-        fault = self.faults.take(request.full_path)  # path and query: 'cursor=' targets page 2+
-        response = fault_response(fault, environ) if fault else None
-        if response is None:
-            response = self._dispatch(request, body)
-            if fault:
-                response = damaged_response(fault, response, environ)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            latency = self.latency
+        try:
+            if latency:
+                sleep(latency)  # the stand-in's network delay, not a wait for a condition
+            fault = self.faults.take(request.full_path)  # path and query: 'cursor=' targets page 2+
+            response = fault_response(fault, environ) if fault else None
+            if response is None:
+                response = self._dispatch(request, body)
+                if fault:
+                    response = damaged_response(fault, response, environ)
+        finally:
+            with self._requests_lock:
+                self.in_flight -= 1
         record.status = response.status_code
         return response(environ, start_response)
 
@@ -306,7 +329,8 @@ class SandboxApp:
         with self.store.lock:
             page = OrderPage(self._select(args), parse_sort(args), parse_limit(args),
                              args.get("cursor"))
-            return json_response(page.body(lambda order: list_view(order, self.store.hidden_buyer_style)))
+            return json_response(page.body(lambda order: list_view(
+                order, self.store.hidden_buyer_style, self.store.list_joins_places)))
 
     def _count_orders(self, request, body, version):
         with self.store.lock:
@@ -382,6 +406,11 @@ class SandboxApp:
             return empty_response(204)
         if endpoint == "add_order":
             return json_response(self.store.add_order(**body), 201)
+        if endpoint == "load":
+            if request.method == "POST":
+                self.set_latency(float(body.get("latency_ms", 0)))
+                self.store.list_joins_places = bool(body.get("list_joins_places", self.store.list_joins_places))
+            return json_response(self.load())
         if endpoint == "edit_items":
             return json_response(self.store.platform_edit_items(args["order_id"], **body))
         return json_response(self.store.platform_set_status(args["order_id"], args["code"],

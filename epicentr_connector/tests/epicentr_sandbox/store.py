@@ -93,13 +93,14 @@ def _masked(order, style="null"):
     return view
 
 
-def list_view(order, style="null"):
-    """An item of GET /v3|v4/oms/orders: no joined objects, no card-only fields."""
+def list_view(order, style="null", joins_places=False):
+    """An item of GET /v3|v4/oms/orders: no card-only fields and, as live clients saw it, no
+    joined settlement/office (``joins_places``: joined, as the swagger describes the list)."""
     view = _masked(order, style)
     for key in _CARD_ONLY_FIELDS:
         del view[key]
-    # The swagger's Order requires settlement/office (nullable); the list leaves them empty.
-    view["settlement"] = view["office"] = None
+    if not joins_places:  # the swagger's Order requires settlement/office (nullable): left empty
+        view["settlement"] = view["office"] = None
     return view
 
 
@@ -126,6 +127,7 @@ class OrderStore:
         self.now = now
         self.ttn_autosend = ttn_autosend
         self.hidden_buyer_style = "null"  # one of HIDDEN_STYLES
+        self.list_joins_places = False  # True: list entries as the swagger has them, whole
         self.factory = OrderFactory(seed)
         self.company_id = self.factory.company_id
         self.orders = {o["id"]: o for o in self.factory.history(count, days, now())}
