@@ -76,6 +76,12 @@ class EpicentrOrderLines(models.AbstractModel):
         }
 
     @api.model
+    def _pricing(self, order):
+        """What _priced() needs of a sale order."""
+        return {"company": order.company_id, "fiscal_position": order.fiscal_position_id,
+                "currency": order.currency_id or order.company_id.currency_id}
+
+    @api.model
     def _unit_price(self, total, quantity, taxes, product, company, currency):
         """The unit price whose line total, once Odoo adds ``taxes``, is ``total``, as close as
         the unit price's digits (decimal precision "Product Price") allow."""
@@ -137,11 +143,6 @@ class EpicentrOrderLines(models.AbstractModel):
                             "name": line.name, "product_uom": product.uom_id.id})
                 healed += 1
         return healed
-
-    @api.model
-    def _pricing(self, order):
-        return {"company": order.company_id, "fiscal_position": order.fiscal_position_id,
-                "currency": order.currency_id or order.company_id.currency_id}
 
     # ------------------------------------------------------------------ later changes on Epicentr
 

@@ -3,8 +3,9 @@ created in the history window, later the orders changed since the cursor (minus 
 
 An ``OrderSync`` lives for one run and holds what the run shares: the source, its client, the
 counts, the time budget and whether it commits. The path of a page, top to bottom: ``run`` →
-``_walk`` → ``_import_listed`` (fingerprints skip what did not change; the card is read only
-when the list entry lacks something) → the importer → the cursor and progress, committed.
+``_walk`` → ``_read_cards`` (fingerprints skip what did not change; the card is read, in the
+background, only when the list entry lacks something) → ``_import_read``: the importer, then
+the cursor and progress, committed.
 """
 
 import hashlib
