@@ -113,6 +113,9 @@ def baseline(env, orders):
 def history_import(env, source, base, latency, args, report):
     """(b) at one latency: the connector's sync, the cron's path, until the history is in."""
     cr = env.cr
+    if args.parallel_reads:
+        source.parallel_reads = args.parallel_reads
+        cr.commit()
     if args.page_size:
         from odoo.addons.epicentr_connector.utils.switches import ServerOnly
         source = source.with_context(epicentr_page_size=ServerOnly(args.page_size))
@@ -149,6 +152,7 @@ def main():
     parser.add_argument("--page-size", type=int, help="orders per list page (default: the connector's PAGE_SIZE; "
                                                       "the sandbox, like live clients, serves at most 100)")
     parser.add_argument("--keep-db", action="store_true", help="do not drop DB and DB_baseline at the end")
+    parser.add_argument("--parallel-reads", type=int, help="the source's parallel_reads (default: the field's default)")
     parser.add_argument("--list-joins-places", action="store_true",
                         help="the sandbox's list entries join settlement and office, as the swagger has them "
                              "(no card needs reading); by default they do not, as live clients saw")
