@@ -118,9 +118,9 @@ class EpicentrOrderPartners(models.AbstractModel):
         e-mail), else a new contact of it."""
         if not wanted:
             return {}
-        Partner = self.env["res.partner"]
-        children = Partner.search([("parent_id", "in", list({company.id for company, _b in wanted.values()})),
-                                   ("type", "=", "contact")], order="id")
+        Partner, domain = self._candidates(source)  # not a user's own partner, as for any buyer
+        children = Partner.search(domain + [("parent_id", "in", list({company.id for company, _b in wanted.values()})),
+                                            ("type", "=", "contact")], order="id")
         known = {}
         for child in children:
             for key in (child.phone_sanitized, child.email_normalized):
