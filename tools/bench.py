@@ -187,25 +187,19 @@ def main():
         from odoo import SUPERUSER_ID, api
 
         odoo.tools.config.parse_config([f"--addons-path={addons}", "-d", args.db, "--log-level=warn"])
-        registry = odoo.modules.registry.Registry(databases[args.latency[0]])
-        cr = registry.cursor()
+        cr = None
         try:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            source = env["epicentr.source"].create({"name": "Bench", "base_url": base, "api_token": TOKEN})
-            cr.commit()
-
             # (b) history import, at each latency into its own database (the last one stays for (c), (d))
             results = {}
-            for position, latency in enumerate(args.latency):
-                if position:
+            for latency in args.latency:
+                if cr:
                     cr.close()
-                    registry = odoo.modules.registry.Registry(databases[latency])
-                    cr = registry.cursor()
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    source = env["epicentr.source"].create({"name": "Bench", "base_url": base, "api_token": TOKEN})
-                    cr.commit()
+                registry = odoo.modules.registry.Registry(databases[latency])
+                cr = registry.cursor()
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                source = env["epicentr.source"].create({"name": "Bench", "base_url": base, "api_token": TOKEN})
+                cr.commit()
                 results[latency] = history_import(env, source, base, latency, args, report)
-                source = env["epicentr.source"].browse(source.id)
             import_rate, import_cpu, imported = (results[args.latency[0]][key] for key in ("rate", "cpu", "orders"))
             if len(args.latency) > 1:
                 slow, fast = results[args.latency[-1]]["rate"], results[args.latency[0]]["rate"]
@@ -227,7 +221,8 @@ def main():
             with EpicentrClient(base, TOKEN) as client:
                 orders = [o for page in client.iter_orders(sort=("createdAt",), limit=500) for o in page]
         finally:
-            cr.close()
+            if cr:
+                cr.close()
         orders = [o for o in orders if o.get("items")]
 
         # (a) baseline, in its own copy of the template on the same server

@@ -204,7 +204,7 @@ class EpicentrOrderLines(models.AbstractModel):
                 commands.append(fields.Command.create(self._line_values(item, products, values)))
             elif kind == "delivery" and not line:
                 commands.append(fields.Command.create(self._delivery_values(item["total"], values)))
-            else:
+            else:  # a changed line, or the delivery line at a new price (quantity 1)
                 quantity = item.get("quantity", 1)
                 commands.append(fields.Command.update(line[:1].id, {
                     **self._priced(line[:1].product_id, quantity, item["total"], values),

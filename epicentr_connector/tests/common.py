@@ -54,6 +54,10 @@ class EpicentrCommon(EpicentrSandboxMixin, TransactionCase):
         self.sandbox.clear_faults()
         self.sandbox.clear_requests()
 
+    def notes(self, order, text):
+        """The order's chatter messages that say ``text``."""
+        return order.message_ids.filtered(lambda m: text in (m.body or ""))
+
 
 class PushCommon(EpicentrCommon):
     """EpicentrCommon for the outbox: each test adds exactly the sandbox orders it talks about.
@@ -174,9 +178,6 @@ class PushCommon(EpicentrCommon):
         self.assertTrue(all(e.next_attempt_at and e.next_attempt_at > fields.Datetime.now() for e in entries),
                         "the entries were not waiting for a later attempt")
         entries.write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
-
-    def notes(self, order, text):
-        return order.message_ids.filtered(lambda m: text in (m.body or ""))
 
     def refused_cancellation(self):
         """An imported, confirmed order whose card payment is awaited, cancelled in Odoo and sent:

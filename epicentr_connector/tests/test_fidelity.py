@@ -127,7 +127,7 @@ class TestFidelity(ImportCommon):
                          added["quantity"])
         self.assertIn(wrap, order.order_line.product_id, "the salesperson's own line is kept")
         self.assertTrue(order.epicentr_total_mismatch)
-        self.assertTrue(self.notes_with(order, "Removed on Epicentr"))
+        self.assertTrue(self.notes(order, "Removed on Epicentr"))
         order.order_line.filtered(lambda l: l.product_id == wrap).unlink()
         self.assert_totals_are_epicentr(order, card)
 
@@ -141,7 +141,7 @@ class TestFidelity(ImportCommon):
         self.sandbox.store.platform_edit_items(card["id"], quantities={"offer-C-1": 4}, remove=["offer-C-2"])
         self.sync()
         self.assertEqual([(l.product_id, l.product_uom_qty, l.price_unit) for l in order.order_line], before)
-        note = self.notes_with(order, "Odoo did not change")
+        note = self.notes(order, "Odoo did not change")
         self.assertEqual(len(note), 1)
         self.assertIn("quantity 1 → 4", note.body)
         self.assertIn("Removed on Epicentr: [C-2]", note.body)
@@ -151,7 +151,7 @@ class TestFidelity(ImportCommon):
         self.sandbox.store.platform_set_status(card["id"], "sent")
         self.sync()
         self.assertEqual(order.epicentr_status, "sent")
-        self.assertEqual(len(self.notes_with(order, "Odoo did not change")), 1)
+        self.assertEqual(len(self.notes(order, "Odoo did not change")), 1)
         self.assertEqual(len(order.activity_ids.filtered(lambda a: a.summary == "Epicentr changed the order's lines")), 1)
 
     def test_an_order_without_changed_items_is_left_alone(self):
@@ -163,9 +163,6 @@ class TestFidelity(ImportCommon):
         self.sync()
         self.assertEqual(order.order_line.filtered("epicentr_offer_id").product_uom_qty, 5)
         self.assertTrue(order.epicentr_total_mismatch)
-
-    def notes_with(self, order, text):
-        return order.message_ids.filtered(lambda m: text in (m.body or ""))
 
     # ------------------------------------------------------------------ company buyers
 
@@ -204,7 +201,7 @@ class TestFidelity(ImportCommon):
         order = self.order_for(card)
         company = order.partner_invoice_id
         self.assertEqual((company.name, company.is_company, company.vat), ("ТОВ «Ромашка»", True, False))
-        self.assertTrue(self.notes_with(order, "12345"))
+        self.assertTrue(self.notes(order, "12345"))
         self.assertEqual(order.partner_shipping_id.parent_id, company, "delivery goes to the recipient")
         self.assertEqual(order.partner_shipping_id.phone, "+380931112233")
 
