@@ -2,6 +2,7 @@ from . import epicentr_source
 from . import epicentr_status_rule
 from . import epicentr_cancel_reason
 from . import epicentr_sync_log
+from . import epicentr_place
 from . import epicentr_outbox
 from . import epicentr_order_lines
 from . import epicentr_order_partners

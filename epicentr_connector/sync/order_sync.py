@@ -4,7 +4,8 @@ created in the history window, later the orders changed since the cursor (minus 
 An ``OrderSync`` lives for one run and holds what the run shares: the source, its client, the
 counts, the time budget and whether it commits. The path of a page, top to bottom: ``run`` →
 ``_walk`` → ``_read_cards`` (fingerprints skip what did not change; the card is read, in the
-background, only when the list entry lacks something) → ``_import_read``: the importer, then
+background, only when the list entry lacks something, place titles a recent card gave aside:
+PlaceTitles) → ``_import_read``: the importer, then
 the cursor and progress, committed.
 """
 
@@ -22,6 +23,7 @@ from ..api import (EpicentrAuthError, EpicentrClient, EpicentrError, EpicentrNot
                    is_order_id)
 from ..api.gate import RateGate
 from .parallel_reads import ParallelReads
+from .place_titles import PlaceTitles
 from ..utils.cron_frame import try_lock
 from ..utils.order_mapping import clean_text, complete_in_list, parse_datetime
 from ..utils.switches import switch
@@ -75,6 +77,7 @@ class OrderSync:
         self.deadline = deadline
         self.importer = self.env["epicentr.order.import"]
         self.client = self.reads = None
+        self.places = PlaceTitles(source)
         self.known_failures = dict(source.failed_orders or {})
         self.stats = {"created": 0, "updated": 0, "failed": dict(self.known_failures), "more": False,
                       "new_failures": {}, "given_up": {}}
@@ -195,6 +198,7 @@ class OrderSync:
         reads, else from its card (read in the background). ``reading``: the previous page, not
         imported yet: an entry listed there unchanged is not read again."""
         fingerprints = {item["id"]: list_fingerprint(item) for item in page}
+        self.places.recall(page)
         known = dict(self.env["sale.order"].search_fetch(
             [("epicentr_source_id", "=", self.source.id), ("epicentr_uuid", "in", list(fingerprints))],
             ["epicentr_uuid", "epicentr_fingerprint"]).mapped(lambda o: (o.epicentr_uuid, o.epicentr_fingerprint)))
@@ -207,7 +211,9 @@ class OrderSync:
             if known.get(item["id"]) == fingerprints[item["id"]] or (
                     failure and len(failure) > 4 and failure[4] == fingerprints[item["id"]]):
                 continue  # unchanged since imported, or since it failed (the retries see to it)
-            wanted[item["id"]] = item if complete_in_list(item) else self.reads.submit(EpicentrClient.get_order, item["id"])
+            entry = item if complete_in_list(item) else self.places.complete(item)
+            wanted[item["id"]] = (entry if entry and complete_in_list(entry)
+                                  else self.reads.submit(EpicentrClient.get_order, item["id"]))
         return page, fingerprints, wanted
 
     def _import_read(self, read, total):
@@ -219,13 +225,17 @@ class OrderSync:
                 continue
             try:
                 card = wanted[item["id"]]
-                cards.append(card.result() if isinstance(card, Future) else card)
+                if isinstance(card, Future):
+                    card = card.result()
+                    self.places.learn(card)
+                cards.append(card)
             except EpicentrNotFound as exc:  # deleted since it was listed: nothing to try again
                 self.stats.setdefault("skipped", {})[item["id"]] = [
                     clean_text(item.get("number")), self.env._("deleted on Epicentr (%(error)s)", error=exc.message)]
             except (EpicentrValidationError, ValueError, KeyError) as exc:
                 self._fail(item["id"], clean_text(item.get("number")), clean_text(exc), fingerprints[item["id"]])
         page_stats = self.importer._import_page(self.source, cards, fingerprints)
+        self.places.save()
         for card in cards:  # changed on Epicentr and imported now: no longer waiting
             if card["id"] not in page_stats["failed"]:
                 self.stats["failed"].pop(card["id"], None)

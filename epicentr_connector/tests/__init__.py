@@ -12,3 +12,4 @@ from . import test_concurrency
 from . import test_security
 from . import test_fidelity
 from . import test_parallel_reads
+from . import test_place_titles

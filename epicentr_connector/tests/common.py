@@ -1,3 +1,5 @@
+import uuid
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -235,6 +237,24 @@ class ImportCommon(EpicentrCommon):
 
     def add(self, **overrides):
         return self.sandbox.store.add_order(**overrides)
+
+    def add_at_new_place(self, **overrides):
+        """An order to a branch no other order goes to."""
+        office = str(uuid.uuid4())
+        return self.add(office={"id": office, "title": f"Branch {office[:8]}"},
+                        address={"shipment": {"officeId": office}}, **overrides)
+
+    def add_at_place_of(self, card, **overrides):
+        """An order to the settlement and branch of ``card``."""
+        shipment = card["address"]["shipment"]
+        return self.add(settlement=dict(card["settlement"]), office=dict(card["office"]), address={"shipment": {
+            key: shipment[key] for key in ("provider", "settlementId", "officeId")}}, **overrides)
+
+    def card_reads(self):
+        """How many times each order's card was read: {uuid: reads}."""
+        return Counter(r.path.rsplit("/", 1)[-1] for r in self.sandbox.requests
+                       if r.method == "GET" and "/oms/orders/" in r.path and r.path.count("/") == 4
+                       and not r.path.endswith("/total"))
 
     def stock_products_for(self, card):
         """Goods products for the card's codes, so that confirming the order makes a delivery."""

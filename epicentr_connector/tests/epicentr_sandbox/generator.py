@@ -45,6 +45,11 @@ _NAMESPACE = uuid.UUID("6f1d8a52-3c5e-4b7a-9d41-0e2b7c9a4f10")
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
 
+# How many points a carrier has in one city, (provider, locker): the branches a buyer picks among.
+_BRANCHES = {("nova_poshta", False): 250, ("nova_poshta", True): 400, ("ukrposhta", False): 300,
+             ("meest", False): 120, ("cvz_epicentr", False): 3, ("parcel_box_epicentr", False): 20,
+             ("pickup", False): 2}
+
 
 def format_time(moment):
     """UTC ISO 8601 with an explicit offset, as the API writes it: 2026-10-05T07:42:18+00:00."""
@@ -53,6 +58,11 @@ def format_time(moment):
 
 def stable_uuid(name):
     return str(uuid.uuid5(_NAMESPACE, name))
+
+
+def product_id_of(sku):
+    """Epicentr's productId of a catalogue sku (the order items and the offers agree on it)."""
+    return str(36_700_000 + int(sku[3:]) % 99_991)
 
 
 def transliterate(text):
@@ -201,7 +211,7 @@ class OrderFactory:
         for title, sku, external_id, price, measure in self.rng.sample(CATALOGUE, count):
             cheap = price < 300 or measure != "шт."
             quantity = self.rng.randint(1, 8) if cheap else self.rng.choice((1, 1, 1, 2))
-            product_id = str(36_700_000 + int(sku[3:]) % 99_991)
+            product_id = product_id_of(sku)
             items.append({
                 "offerId": stable_uuid("offer/" + sku),
                 "productId": product_id,
@@ -219,11 +229,14 @@ class OrderFactory:
         return items
 
     def _place(self, provider):
-        """The joined `settlement` and `office` objects of the card (delivery dictionary)."""
+        """The joined `settlement` and `office` objects of the card (delivery dictionary).
+
+        A shop's buyers gather at the same branches, as on the live platform: the branch of a city
+        is drawn with a weight of about 1/rank (the busy central branches first) among as many as
+        the carrier has there, and all about a branch (address, coordinates) follows from its
+        number, so one office id always has one title."""
         rng = self.rng
         city, region, district, lat, lon = rng.choice(CITIES)
-        street, house = rng.choice(STREETS), rng.randint(1, 120)
-        place = f"{street}, {house}"
         settlement_id = stable_uuid(f"settlement/{provider}/{city}")
         title = city if region is None else f"{city} - {region} обл."
         if district:
@@ -234,27 +247,29 @@ class OrderFactory:
                       "title": title, "city": city, "region": region or city}
         if district:
             settlement["district"] = district
-        number = rng.randint(1, 250)
+        locker = provider == "nova_poshta" and rng.random() < 0.15
+        number = int((_BRANCHES[provider, locker] + 1) ** rng.random())  # 1 .. count, weight ~ 1/number
+        branch = random.Random(f"{provider}/{city}/{locker}/{number}")
+        place = f"{branch.choice(STREETS)}, {branch.randint(1, 120)}"
         if provider == "nova_poshta":
-            office_title = (f"Поштомат №{rng.randint(20000, 49999)}: {place}"
-                            if rng.random() < 0.15 else
+            office_title = (f"Поштомат №{20000 + number}: {place}" if locker else
                             f"Відділення №{number} (до 30 кг на одне місце): {place}")
         elif provider == "ukrposhta":
-            office_title = f"Відділення {rng.randint(1000, 99999):05d}: {place}"
+            office_title = f"Відділення {CITIES.index((city, region, district, lat, lon)) * 1000 + number:05d}: {place}"
         elif provider == "meest":
             office_title = f"Відділення №{number} Meest: {place}"
         elif provider == "cvz_epicentr":
-            office_title = f"Пункт видачі Meest в ТЦ «Епіцентр К» №{number % 60 + 1}: {place}"
+            office_title = f"Пункт видачі Meest в ТЦ «Епіцентр К» №{number}: {place}"
         elif provider == "parcel_box_epicentr":
-            office_title = f"Поштомат №{rng.randint(1000, 9999)} (ТЦ «Епіцентр К»): {place}"
+            office_title = f"Поштомат №{1000 + number} (ТЦ «Епіцентр К»): {place}"
         else:
             office_title = f"Самовивіз зі складу продавця: {place}"
         office_id = stable_uuid(f"office/{provider}/{city}/{office_title}")
         office = {"id": office_id, "settlement_id": settlement_id,
                   "externalId": stable_uuid("np-office/" + office_id), "title": office_title,
                   "address": f"{city}, {place.split('. ', 1)[1]}",
-                  "latitude": round(lat + rng.uniform(-0.03, 0.03), 6),
-                  "longitude": round(lon + rng.uniform(-0.03, 0.03), 6)}
+                  "latitude": round(lat + branch.uniform(-0.03, 0.03), 6),
+                  "longitude": round(lon + branch.uniform(-0.03, 0.03), 6)}
         return settlement, office
 
     def _person(self):
