@@ -12,6 +12,7 @@ the cursor and progress, committed.
 import hashlib
 import json
 import time
+from collections import deque
 from concurrent.futures import Future, wait
 from datetime import timedelta
 
@@ -60,6 +61,13 @@ def list_fingerprint(item):
 
 def parse_updated_at(item):
     return parse_datetime(item.get("updatedAt") or item.get("createdAt"), "updatedAt")
+
+
+# List pages whose cards are read while the oldest of them is imported: the pool keeps reading
+# through a page whose import is quicker than its cards, and the other way round.
+READ_AHEAD = 2
+# An entry whose missing place titles an earlier card on its way will bring (_read_cards).
+AWAITED = object()
 
 
 class Busy(Exception):
@@ -130,10 +138,10 @@ class OrderSync:
     def _walk(self):
         """Page through the orders listed since the cursor, committing the cursor after each page.
 
-        A pipeline of two pages: while the ORM imports one page, the cards of the next one and
-        the list page after it are being read (ParallelReads), so Epicentr's answer time hides
-        behind the import. Past the deadline no list page is asked for ahead: the page in hand
-        is imported before the call ends, so no read is wasted."""
+        A pipeline: while the ORM imports one page, the cards of the next READ_AHEAD pages and the
+        list page after them are being read (ParallelReads), so Epicentr's answer time hides
+        behind the import. Past the deadline no list page is asked for ahead: the pages in hand
+        are imported before the call ends, so no read is wasted."""
         source = self.source
         filters = {"created_from": source.history_start_at, "sort": ("updatedAt",),
                    "limit": switch(self.env, "epicentr_page_size") or PAGE_SIZE}
@@ -142,25 +150,26 @@ class OrderSync:
         total = None if source.history_done else self.client.count_orders(created_from=source.history_start_at)
         resumed_from = source.sync_cursor_at
         pages = self.client.iter_orders(**filters)
-        listing, reading = self.reads.call(next, pages, None), None
+        listing, ahead = self.reads.call(next, pages, None), deque()  # ahead: pages being read
         try:
             while True:
                 try:
                     page = listing.result()
                 except EpicentrError:
-                    if reading:  # what was read before the error still arrives
-                        self._import_read(reading, total)
+                    while ahead:  # what was read before the error still arrives
+                        self._import_read(ahead.popleft(), total)
                     raise
                 if page is None:
                     break
-                arriving = self._read_cards(self._usable_entries(page), reading)
+                # the list page after this one first: its read overlaps with this page's cards
+                # instead of holding up the pool between two pages
                 listing = None if self._overdue() else self.reads.call(next, pages, None)
-                if reading:
-                    self._import_read(reading, total)
-                reading = arriving
-                if listing is None:  # past the deadline: the page in hand, then stop or read on
-                    self._import_read(reading, total)
-                    reading = None
+                ahead.append(self._read_cards(self._usable_entries(page), ahead))
+                if len(ahead) > READ_AHEAD:
+                    self._import_read(ahead.popleft(), total)
+                if listing is None:  # past the deadline: the pages in hand, then stop or read on
+                    while ahead:
+                        self._import_read(ahead.popleft(), total)
                     # Stop once the cursor has moved: the next call starts a little before it (the
                     # overlap), and must not land where this one started again. Far past the
                     # deadline, stop anyway: a list whose cursor never moves must not hold the worker.
@@ -169,8 +178,8 @@ class OrderSync:
                         self.stats["more"] = True
                         return
                     listing = self.reads.call(next, pages, None)
-            if reading:
-                self._import_read(reading, total)
+            while ahead:
+                self._import_read(ahead.popleft(), total)
         finally:
             if listing and not listing.cancel():
                 wait([listing])  # the iterator must not be running when it is closed
@@ -192,18 +201,19 @@ class OrderSync:
             usable.append(item)
         return usable
 
-    def _read_cards(self, page, reading=None):
-        """Start reading the cards of one list page: (page, fingerprints, {uuid: card or future})
-        for the new or changed orders, each from its list entry when that holds all the import
-        reads, else from its card (read in the background). ``reading``: the previous page, not
-        imported yet: an entry listed there unchanged is not read again."""
+    def _read_cards(self, page, ahead=()):
+        """Start reading the cards of one list page: (page, fingerprints, {uuid: card, future or
+        AWAITED}) for the new or changed orders, each from its list entry when that holds all the
+        import reads (place titles completed by PlaceTitles), else from its card, read in the
+        background; AWAITED: the card of an order listed before it, still on its way, brings the
+        titles it lacks. ``ahead``: the pages read, not imported yet: an entry listed there
+        unchanged is not read again."""
         fingerprints = {item["id"]: list_fingerprint(item) for item in page}
         self.places.recall(page)
         known = dict(self.env["sale.order"].search_fetch(
             [("epicentr_source_id", "=", self.source.id), ("epicentr_uuid", "in", list(fingerprints))],
             ["epicentr_uuid", "epicentr_fingerprint"]).mapped(lambda o: (o.epicentr_uuid, o.epicentr_fingerprint)))
-        if reading:
-            _page, read_fingerprints, read_wanted = reading
+        for _page, read_fingerprints, read_wanted in ahead:
             known.update({uuid: read_fingerprints[uuid] for uuid in read_wanted})
         wanted = {}
         for item in page:
@@ -212,8 +222,13 @@ class OrderSync:
                     failure and len(failure) > 4 and failure[4] == fingerprints[item["id"]]):
                 continue  # unchanged since imported, or since it failed (the retries see to it)
             entry = item if complete_in_list(item) else self.places.complete(item)
-            wanted[item["id"]] = (entry if entry and complete_in_list(entry)
-                                  else self.reads.submit(EpicentrClient.get_order, item["id"]))
+            if entry and complete_in_list(entry):
+                wanted[item["id"]] = entry
+            elif complete_in_list(item, joined=False) and self.places.awaited(item):
+                wanted[item["id"]] = AWAITED
+            else:
+                wanted[item["id"]] = self.reads.submit(EpicentrClient.get_order, item["id"])
+                self.places.expect(item)
         return page, fingerprints, wanted
 
     def _import_read(self, read, total):
@@ -225,6 +240,10 @@ class OrderSync:
                 continue
             try:
                 card = wanted[item["id"]]
+                if card is AWAITED:  # the titles came with an earlier card, imported by now
+                    entry = self.places.complete(item)
+                    card = entry if entry and complete_in_list(entry) else self.reads.submit(
+                        EpicentrClient.get_order, item["id"])  # that card did not come: read its own
                 if isinstance(card, Future):
                     card = card.result()
                     self.places.learn(card)

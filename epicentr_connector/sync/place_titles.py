@@ -33,6 +33,7 @@ class PlaceTitles:
         self.titles = {}  # dictionary id -> title
         self.asked = set()  # ids already looked up
         self.read = {}  # titles cards gave in this sync, not saved yet
+        self.coming = set()  # ids of places whose titles a card on its way will give
 
     def recall(self, entries):
         """Look up, in one query, the fresh titles of the places ``entries`` name that are not known yet."""
@@ -54,6 +55,14 @@ class PlaceTitles:
             if isinstance(place, dict) and place.get("id") in (None, ref) and isinstance(place.get("title"), str) \
                     and place["title"].strip():
                 self.titles[ref] = self.read[ref] = place["title"].strip()
+
+    def expect(self, entry):
+        """The card of ``entry`` is being read: the titles of its places are on their way."""
+        self.coming.update(_refs(entry).values())
+
+    def awaited(self, entry):
+        """Whether every title ``entry`` lacks is known or on its way."""
+        return all(ref in self.titles or ref in self.coming for ref in _refs(entry).values())
 
     def complete(self, entry):
         """``entry`` with its places joined, as a card joins them; None while a title is not known."""

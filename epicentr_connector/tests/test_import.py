@@ -74,7 +74,7 @@ class TestOrderImport(ImportCommon):
     # ------------------------------------------------------------------ customers
 
     def test_buyer_revealed_after_new_replaces_the_placeholder(self):
-        card = self.add(statusCode="new")
+        card = self.add(statusCode="new", address={"patronymic": "Петрівна"})
         self.sync()
         order = self.imported(card)
         placeholder = order.partner_id

@@ -62,4 +62,8 @@ class TestPlaceTitles(ImportCommon):
         self.sandbox.clear_requests()
         second = self.add_at_place_of(first, statusCode="confirmed", updatedAt=self.ago(minutes=10))
         other.with_context(**self.source.env.context)._sync_orders()
-        self.assertIn(second["id"], self.card_reads(), "another shop's sync reads its own cards")
+        self.assertIn(first["id"], self.card_reads(), "another shop learns the place from a card of its own")
+        self.assertNotIn(second["id"], self.card_reads(), "that card, read first, names the place for both")
+        self.assertEqual(other.env["sale.order"].search([("epicentr_source_id", "=", other.id),
+                                                         ("epicentr_uuid", "=", second["id"])]).epicentr_office,
+                         first["office"]["title"])
