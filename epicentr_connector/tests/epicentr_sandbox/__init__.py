@@ -1,4 +1,4 @@
-"""A faithful stand-in for the Epicentr K Merchant API (orders), served over real HTTP.
+"""A faithful stand-in for the Epicentr K Merchant API (orders, offers), served over real HTTP.
 
     with Sandbox(orders=50, seed=42) as sb:  # the addon's tests: from .epicentr_sandbox
         requests.get(sb.url + "/v4/oms/orders", headers={"Authorization": "Bearer sandbox-token"})
@@ -7,6 +7,15 @@ Follows Epicentr's published OpenAPI description (kept at tests/openapi/ in the 
 repository, which checks this server against it) and the platform rules the seller cabinet
 enforces: cursor pages, bracket filters, the status machine, buyer data hidden while `new`,
 TTN only while `confirmed`, cancel reasons, `{message, code}` errors and switchable faults.
+
+Prices and availability (offers.py, as Epicentr's help page of 2026-09-19 has them): POST
+/v1/offers {"items": [{productId | sku, prices{price, oldPrice?}, availability}]}, at most
+200, answers {total, items[{id, idType, status, errors, sku}], requestId} at once and applies
+the enqueued items `offers_delay` seconds later (store clock); GET
+/v1/offers/update-results/{requestId} reads the results (14 days; another token's: 403). Both
+share a sliding-window limit per token, `offers_rate` (120 requests per 120 s; 429 with
+Retry-After). `sb.offers` (OfferBook) adds offers, starts promotions, reads offers and
+batches; /__sandbox__/offers, offer-batches and offer-settings do the same over HTTP.
 
 It ships inside the addon (tests/epicentr_sandbox) so that the addon's own tests run from
 the addon folder alone; it imports nothing from Odoo but werkzeug.
@@ -18,6 +27,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import RequestRecord, SandboxApp
 from .faults import FaultInjector
+from .offers import DEFAULT_DELAY, DEFAULT_RATE, OfferBook
 from .store import OrderStore
 
 __all__ = ["Sandbox", "RequestRecord"]
@@ -38,14 +48,18 @@ class Sandbox:
     now: callable returning an aware UTC datetime (default: the real clock).
     ttn_autosend: a TTN PATCH also moves the order to `sent`, as the cabinet does.
     port: 0 picks a free port. log_requests: werkzeug's access log on stderr.
+    offers_delay: seconds before a /v1/offers batch is applied; offers_rate: (requests,
+    seconds) on the offers routes per token; other_tokens: other companies, offers routes only.
     """
 
     def __init__(self, orders=50, seed=42, token="sandbox-token", days=75, now=None, *,
-                 ttn_autosend=False, port=0, log_requests=False):
+                 ttn_autosend=False, port=0, log_requests=False, offers_delay=DEFAULT_DELAY,
+                 offers_rate=DEFAULT_RATE, other_tokens=()):
         self.token = token
         self.store = OrderStore(orders, seed, days, now or utc_now, ttn_autosend)
+        self.offers = OfferBook(self.store.now, token, offers_delay, offers_rate)
         self._faults = FaultInjector()
-        self._app = SandboxApp(self.store, self._faults, token)
+        self._app = SandboxApp(self.store, self._faults, token, self.offers, other_tokens)
         self._port, self._log_requests = port, log_requests
         self._server = self._thread = None
 

@@ -1,11 +1,11 @@
-"""The HTTP side: routes, Bearer auth, the order list (filters, sort, cursor pages), the
-request log, faults and the /__sandbox__/ control endpoints.
+"""The HTTP side: routes, Bearer auth, the order list's filters (its sort and cursor pages:
+pages.py), the request log, faults and the /__sandbox__/ control endpoints; /v1/offers and
+its control endpoints call into offers.py.
 
 Where the sandbox is stricter than the live API is known to be, it says so in the answer:
 an unknown `filter[...]`, `sort[]` field or cursor is a 400 (a silently ignored filter would
 hide a client bug), while a flat `?statusCode=new` is ignored exactly like the live API does.
 """
-import base64
 import dataclasses
 import json
 import re
@@ -18,6 +18,10 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from .faults import damaged_response, fault_response
+from .offers import CONTROL_RULES as OFFER_CONTROL_RULES
+from .offers import OFFER_ENDPOINTS, OfferBook
+from .offers import control as offer_control
+from .pages import SORT_FIELDS, OrderPage
 from .store import USER, ApiError, cancel_reasons, list_view
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
@@ -36,6 +40,8 @@ ROUTES = Map([
          endpoint="cancel_reasons", methods=["GET"]),
     Rule("/v2/oms/orders/<order_id>/comments", endpoint="comments", methods=["GET", "POST"]),
     Rule("/v1/my/user", endpoint="my_user", methods=["GET"]),
+    Rule("/v1/offers", endpoint="post_offers", methods=["POST"]),
+    Rule("/v1/offers/update-results/<request_id>", endpoint="offer_results", methods=["GET"]),
 ], strict_slashes=False)
 
 CONTROL_ROUTES = Map([
@@ -46,6 +52,7 @@ CONTROL_ROUTES = Map([
     Rule("/__sandbox__/orders/<order_id>/items", endpoint="edit_items", methods=["POST"]),
     Rule("/__sandbox__/orders/<order_id>/status/<code>", endpoint="set_status",
          methods=["POST"]),
+    *OFFER_CONTROL_RULES,
 ], strict_slashes=False)
 
 # filter[...] keys: the date ranges, the repeatable status, and plain equality on one field.
@@ -56,14 +63,6 @@ EQUALITY_FILTERS = {
     "filter[paymentStatus]": lambda o: o["address"]["shipment"]["paymentStatus"],
     "filter[shipmentProvider]": lambda o: o["address"]["shipment"]["provider"],
     "filter[trustedCompany]": lambda o: "trusted" if o["trustedCompany"] else "untrusted",
-}
-SORT_FIELDS = {
-    "createdAt": lambda o: o["createdAt"],  # one fixed format, so text order is time order
-    "updatedAt": lambda o: o["updatedAt"],
-    "number": lambda o: int(o["number"]),
-    "subtotal": lambda o: o["subtotal"],
-    "statusCode": lambda o: o["statusCode"],
-    "fullName": lambda o: f"{o['address']['lastName'] or ''} {o['address']['firstName'] or ''}",
 }
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -171,88 +170,13 @@ def body_field(body, name):
     return body.get(name) if isinstance(body, dict) else None
 
 
-class OrderPage:
-    """Keyset ("cursor") pagination over the filtered orders.
-
-    A cursor names a position by the sort values of an order plus its id (the tiebreaker),
-    so pages stay right while orders are added; it does not carry the filters, which the
-    client sends again with every page.
-    """
-
-    def __init__(self, orders, sort, limit, cursor):
-        self.sort, self.limit = sort + [("id", False)], limit
-        self.orders = sorted(orders, key=lambda o: o["id"])
-        for name, descending in reversed(sort):  # stable sorts, least significant first
-            self.orders.sort(key=SORT_FIELDS[name], reverse=descending)
-        kind, at = self._decode(cursor) if cursor else ("first", None)
-        if kind == "first":
-            self.start = 0
-        elif kind == "last":
-            self.start = max(0, len(self.orders) - limit)
-        elif kind == "after":
-            self.start = self._count_before(at, inclusive=True)
-        else:  # before
-            self.start = max(0, self._count_before(at, inclusive=False) - limit)
-        self.current = cursor or self._encode("first")
-
-    def _key(self, order):
-        return [order["id"] if name == "id" else SORT_FIELDS[name](order)
-                for name, _descending in self.sort]
-
-    def _compare(self, key, other):
-        for (_name, descending), a, b in zip(self.sort, key, other):
-            if a != b:
-                return (-1 if a < b else 1) * (-1 if descending else 1)
-        return 0
-
-    def _count_before(self, at, inclusive):
-        """How many orders sort before the position `at` (or at it, when inclusive)."""
-        low, high = 0, len(self.orders)
-        while low < high:
-            middle = (low + high) // 2
-            comparison = self._compare(self._key(self.orders[middle]), at)
-            if comparison < 0 or (inclusive and comparison == 0):
-                low = middle + 1
-            else:
-                high = middle
-        return low
-
-    def _encode(self, kind, at=None):
-        raw = json.dumps({"k": kind, "at": at, "sort": self.sort}, ensure_ascii=False)
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    def _decode(self, cursor):
-        try:
-            data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            if data["sort"] != [list(field) for field in self.sort]:
-                raise ValueError("the sort changed")
-            if data["k"] not in ("first", "last", "after", "before"):
-                raise ValueError(data["k"])
-            if data["k"] in ("after", "before") and len(data["at"]) != len(self.sort):
-                raise ValueError(data["at"])
-            return data["k"], data["at"]
-        except (ValueError, KeyError, TypeError):
-            raise _bad_parameter("cursor", "Invalid cursor: pass back the current/next/prev/"
-                                           "last value of a page with the same sort[].") from None
-
-    def body(self, render):
-        page = self.orders[self.start:self.start + self.limit]
-        body = {"items": [render(order) for order in page],
-                "current": self.current, "last": self._encode("last"), "limit": self.limit}
-        # The swagger types next/prev as (non-nullable) strings, so they are left out when
-        # there is no such page; live clients also cope with null.
-        if self.start + len(page) < len(self.orders):
-            body["next"] = self._encode("after", self._key(page[-1]))
-        if self.start > 0:
-            body["prev"] = self._encode("before", self._key(self.orders[self.start]))
-        return body
-
-
 class SandboxApp:
     """The WSGI application."""
 
-    def __init__(self, store, faults, token):
+    def __init__(self, store, faults, token, offers=None, other_tokens=()):
         self.store, self.faults, self.token = store, faults, token
+        self.offers = offers if offers is not None else OfferBook(store.now, token)
+        self.other_tokens = tuple(other_tokens)  # other companies: accepted by /v1/offers only
         self.requests = []
         self._requests_lock = threading.Lock()
         self.latency = 0.0  # seconds every answer of the merchant API waits: the network to a live Epicentr
@@ -313,7 +237,8 @@ class SandboxApp:
             return json_response({"message": "No route configured"}, 404)
         except MethodNotAllowed:
             return error_response(405, "Method Not Allowed")
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        tokens = (self.token, *self.other_tokens) if endpoint in OFFER_ENDPOINTS else (self.token,)
+        if request.headers.get("Authorization") not in [f"Bearer {token}" for token in tokens]:
             return error_response(401, "Unauthorized")
         try:
             if body is _INVALID:
@@ -321,7 +246,9 @@ class SandboxApp:
                                {"body": ["The request body is not valid JSON."]})
             return getattr(self, "_" + endpoint)(request, body, **args)
         except ApiError as error:
-            return error_response(error.status, error.message, error.errors)
+            response = error_response(error.status, error.message, error.errors)
+            response.headers.update(error.headers)
+            return response
 
     def _list_orders(self, request, body, version):
         # v4 answers like v3: the differences of the live v4 are not documented.
@@ -374,6 +301,13 @@ class SandboxApp:
     def _my_user(self, request, body):
         return json_response({**USER, "companyId": self.store.company_id})
 
+    def _post_offers(self, request, body):
+        # 200: the live status is undocumented; the answer is the list's results, items queued
+        return json_response(self.offers.post(request.headers["Authorization"][7:], body))
+
+    def _offer_results(self, request, body, request_id):
+        return json_response(self.offers.results(request.headers["Authorization"][7:], request_id))
+
     # -- control endpoints (not recorded, no auth, no faults) -----------------------------
 
     def _control(self, request):
@@ -406,6 +340,8 @@ class SandboxApp:
             return empty_response(204)
         if endpoint == "add_order":
             return json_response(self.store.add_order(**body), 201)
+        if endpoint.startswith("offer"):
+            return json_response(*offer_control(self.offers, request.method, endpoint, args, body))
         if endpoint == "load":
             if request.method == "POST":
                 self.set_latency(float(body.get("latency_ms", 0)))

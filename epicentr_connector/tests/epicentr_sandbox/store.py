@@ -22,11 +22,13 @@ _CARD_ONLY_FIELDS = ("hasFeedback", "contractor", "hasPreOrderItems")
 
 
 class ApiError(Exception):
-    """An answer other than success: becomes the `{message, code[, errors]}` body."""
+    """An answer other than success: becomes the `{message, code[, errors]}` body (with
+    `headers`, e.g. Retry-After)."""
 
-    def __init__(self, status, message, errors=None):
+    def __init__(self, status, message, errors=None, headers=None):
         super().__init__(message)
         self.status, self.message, self.errors = status, message, errors
+        self.headers = headers or {}
 
 
 def _cancel_role(key):
