@@ -2,7 +2,7 @@
     "name": "Epicentr Connector",
     "summary": "Import Epicentr K marketplace orders into Odoo Sales "
     "and push statuses and tracking numbers back",
-    "version": "18.0.3.1.0",
+    "version": "18.0.4.0.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "epicentr_connector contributors",
@@ -20,6 +20,8 @@
         "data/ir_cron_data.xml",
         "wizards/epicentr_order_import_wizard_views.xml",
         "wizards/epicentr_cancel_wizard_views.xml",
+        "wizards/epicentr_offer_wizard_views.xml",
+        "views/epicentr_offer_views.xml",
         "views/epicentr_outbox_views.xml",
         "views/epicentr_sync_log_views.xml",
         "views/epicentr_source_views.xml",

@@ -148,3 +148,35 @@ def next_step(status, target):
     if status in path and target in path and path.index(status) < path.index(target):
         return path[path.index(status) + 1]
     return None
+
+# --- prices and availability of the seller's offers (/v1/offers) ---
+# (selection labels are translated as the fields' own terms)
+OFFER_AVAILABILITY = [
+    ("in_stock", "In stock"),
+    ("under_the_order", "Under the order"),
+    ("not_available", "Not available"),
+]
+OFFER_STATES = [
+    ("new", "Not sent yet"),
+    ("queued", "Waiting for Epicentr"),
+    ("done", "On Epicentr"),
+    ("refused", "Refused by Epicentr"),
+    ("error", "Will be sent again"),
+]
+# At most this many offers in one POST /v1/offers (the help page says 1000, its own error table 200).
+OFFER_BATCH = 200
+# Epicentr's limit on the offers endpoints: this many requests in this many seconds.
+OFFER_RATE = (120, 120)
+# Epicentr's answers per offer, in words (an unknown key is shown as received).
+OFFER_ERRORS = {
+    "batch_update.price.product_in_promotion": _lt("price not changed: the product is in a promotion"),
+    "batch_update.item.cache_noop": _lt("Epicentr already has this value"),
+    "batch_update.item.duplicate": _lt("the product was named twice in one request"),
+    "batch_update.item.not_found": _lt("Epicentr has no such product for this account"),
+    "validation.identifier.required": _lt("neither an Epicentr product id nor an SKU"),
+    "validation.update_value.required": _lt("neither a price nor an availability"),
+    "validation.type": _lt("a value of the wrong type"),
+    "validation.positive": _lt("the price must be above zero"),
+    "validation.too_low": _lt("the old price must be above the price"),
+    "validation.not_null": _lt("an old price needs a price"),
+}

@@ -25,6 +25,10 @@ which runs every phase: the value after each phase is the peak so far), the rati
 the push latency (median, worst). (b) and (a) also give the CPU time of this process (Odoo's
 Python side; PostgreSQL and the sandbox run elsewhere), and the ratio in that CPU time: on a
 machine busy with other work it moves much less than the wall-clock figures.
+(e) publication (--offers N, 20,000 by default): N products (half of them with stock) become offers
+    of the source and of the sandbox's Epicentr; the first publication runs through the cron's code,
+    committed call after call, until every offer is final on Epicentr (POSTs, result reads, time,
+    CPU per offer); then 1,000 of them sell out and one cron call after that commit sends them.
 --profile FILE writes a cProfile of the history import.
 """
 
@@ -65,6 +69,12 @@ def http(method, url, body=None, seconds=60):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def rss_mb():
+    """The process's resident memory now (peak_mb() is the peak of the whole run)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
 
 
 def peak_mb():
@@ -142,6 +152,76 @@ def history_import(env, source, base, latency, args, report):
     return {"rate": imported / seconds, "cpu": cpu, "orders": imported}
 
 
+def offer_requests(base):
+    """(POSTs, result reads, answers 429) the sandbox recorded on the offers routes."""
+    records = [r for r in http("GET", f"{base}/__sandbox__/requests") if r["path"].startswith("/v1/offers")]
+    return (sum(r["method"] == "POST" for r in records), sum("/update-results/" in r["path"] for r in records),
+            sum(r["status"] == 429 for r in records))
+
+
+def publish_until_done(env, base):
+    """Cron calls, committed, until no offer waits to be sent or for its result; a call that finds
+    nothing due yet (Epicentr's rate window, results not ready) is followed by the next after
+    0.2 s, as its cron trigger would. Returns (seconds, CPU seconds, the most resident memory seen, MB)."""
+    Offer, cr = env["epicentr.offer"], env.cr
+    started, cpu, rss = time.perf_counter(), time.process_time(), rss_mb()
+    while Offer.search_count(["|", ("to_check", "=", True), ("state", "=", "queued")]):
+        Offer._cron_publish()
+        cr.commit()
+        env.invalidate_all()
+        rss = max(rss, rss_mb())
+        time.sleep(0.2)
+    return time.perf_counter() - started, time.process_time() - cpu, rss
+
+
+def publication(env, base, count, report):
+    """(e) the first publication of ``count`` offers (half of them with stock), then 1,000 stock changes."""
+    from odoo import fields as odoo_fields
+
+    cr = env.cr
+    warehouse = env["stock.warehouse"].search([], limit=1)
+    products = env["product.product"]
+    for start in range(0, count, 1000):
+        products |= env["product.product"].create([
+            {"name": f"Offer {n}", "default_code": f"OFFER-{n:06d}", "is_storable": True, "list_price": 100 + n % 900}
+            for n in range(start, min(start + 1000, count))])
+    for product in products[::2]:
+        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 5)
+    source = env["epicentr.source"].search([("name", "=", "Bench")])
+    for start in range(0, count, 1000):
+        batch = products[start:start + 1000]
+        env["epicentr.offer"].create([{"source_id": source.id, "product_id": p.id, "sku": p.default_code} for p in batch])
+        http("POST", f"{base}/__sandbox__/offers", {"offers": [
+            {"productId": str(90_000_000 + p.id), "sku": p.default_code, "price": 1.0} for p in batch]})
+    source.write({"publish_availability": True, "publish_prices": True, "offer_warehouse_id": warehouse.id,
+                  "offer_pricelist_id": env["product.pricelist"].create({"name": "Epicentr"}).id,
+                  "offers_confirmed_at": odoo_fields.Datetime.now()})
+    cr.commit()
+    env.invalidate_all()
+    http("DELETE", f"{base}/__sandbox__/requests")
+    before = rss_mb()
+    seconds, cpu, rss = publish_until_done(env, base)
+    posts, reads, refused = offer_requests(base)
+    done = env["epicentr.offer"].search_count([("state", "=", "done")])
+    report(f"(e) first publication of {count} offers: {posts} POST /v1/offers + {reads} result reads in "
+           f"{seconds:.1f} s ({refused} answered 429 by the sandbox's 120 requests / 120 s); {done} offers on Epicentr; {cpu * 1000 / count:.2f} ms "
+           f"CPU per offer in this process; resident memory {before:.0f} MB before, at most {rss:.0f} MB during it")
+    http("DELETE", f"{base}/__sandbox__/requests")
+    for product in products[:2000:2]:  # 1,000 products with stock sell out
+        env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, -5)
+    cr.commit()  # the commit marks their offers
+    env.invalidate_all()
+    started = time.perf_counter()
+    env["epicentr.offer"]._cron_publish()
+    cr.commit()
+    one_call = time.perf_counter() - started
+    posts_one, _reads, _refused = offer_requests(base)
+    seconds, _cpu, _rss = publish_until_done(env, base)
+    posts, reads, _refused = offer_requests(base)
+    report(f"    after 1,000 stock changes: {posts_one} POST in the first cron call after the commit "
+           f"({one_call:.1f} s), {posts} POST + {reads} result reads in all, final after {one_call + seconds:.1f} s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=5000, help="history size (default 5000)")
@@ -156,6 +236,8 @@ def main():
     parser.add_argument("--list-joins-places", action="store_true",
                         help="the sandbox's list entries join settlement and office, as the swagger has them "
                              "(no card needs reading); by default they do not, as live clients saw")
+    parser.add_argument("--offers", type=int, default=20000, metavar="N",
+                        help="(e): publish N offers' prices and availability (default 20000; 0: skip)")
     parser.add_argument("--latency", type=float, nargs="+", default=[0, 100], metavar="MS",
                         help="the sandbox answers each request after MS milliseconds, as a live Epicentr far "
                              "away: the history import runs once per value (default: 0 100)")
@@ -278,6 +360,9 @@ def main():
             report(f"    commit -> first call of an order: median {statistics.median(first.values()):.2f} s, "
                    f"worst {max(first.values()):.2f} s; -> last call (confirmed): median "
                    f"{statistics.median(last.values()):.2f} s, worst {max(last.values()):.2f} s")
+        if args.offers:
+            with registry.cursor() as cr:
+                publication(api.Environment(cr, SUPERUSER_ID, {}), base, args.offers, report)
         report(f"peak memory of the process (ru_maxrss): {peak_mb():.0f} MB; whole run {time.perf_counter() - run_started:.0f} s")
         print(f"\n{command}\n" + "\n".join(lines))
         if args.profile:

@@ -1,4 +1,5 @@
-"""Prepare (or refresh) the demo database: UAH, products, salespeople, a source on the sandbox.
+"""Prepare (or refresh) the demo database: UAH, products with stock, salespeople, a source on the
+sandbox that publishes the catalogue's prices and availability.
 
     $VENV/bin/python tools/demo_setup.py DB SANDBOX_URL TOKEN
 
@@ -9,7 +10,7 @@ import os
 import sys
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.fields import Command
 
 from epicentr_sandbox.generator import CATALOGUE
@@ -43,12 +44,30 @@ def main(db, sandbox_url, token):
              "groups_id": [Command.set([env.ref("base.group_user").id, salesman.id])]}
             for login, name in SALESPEOPLE
         ])
-        env["epicentr.source"].create({
+        source = env["epicentr.source"].create({
             "name": "Epicentr (demo)", "base_url": sandbox_url, "api_token": token, "pricelist_id": pricelist.id,
             "salesperson_ids": [Command.set(users.ids)], "access_user_ids": [Command.set(users.ids)],
             "send_tracking": True, "team_id": env.ref("sales_team.team_sales_department").id,
         })
+        publish_catalogue(env, source, pricelist)
         env.ref("base.user_admin").write({"lang": "uk_UA", "tz": "Europe/Kyiv"})
+
+
+def publish_catalogue(env, source, pricelist):
+    """The catalogue's products on Epicentr: stock for three in four of them, Epicentr's price 5 %
+    under the sales price (shown crossed out as the old price), the first publication confirmed."""
+    warehouse = env["stock.warehouse"].search([("company_id", "=", env.company.id)], limit=1)
+    products = env["product.product"].search([("default_code", "!=", False), ("is_storable", "=", True)])
+    for index, product in enumerate(products):
+        if index % 4:
+            env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 2 + index % 7)
+    pricelist.item_ids = [Command.create({"applied_on": "3_global", "compute_price": "percentage",
+                                          "percent_price": 5})]
+    env["epicentr.offer"].create([{"source_id": source.id, "product_id": product.id, "sku": product.default_code}
+                                  for product in products])
+    source.write({"publish_availability": True, "publish_prices": True, "offer_pricelist_id": pricelist.id,
+                  "offer_old_price": "list_price", "offer_warehouse_id": warehouse.id,
+                  "offers_confirmed_at": fields.Datetime.now()})
 
 
 if __name__ == "__main__":

@@ -247,6 +247,16 @@ class EpicentrClient:
         """[{code, title, translationKey}, ...] for ``role``."""
         return self._call("GET", endpoints.CANCEL_REASONS, role=role, expect="items")["items"]
 
+    def update_offers(self, items):
+        """Send prices and/or availability of up to 200 offers ({productId or sku, prices{price,
+        oldPrice}, availability}). Epicentr queues them: {requestId, items: [{id, idType, status,
+        errors}]} at once, the final statuses later from get_offer_results()."""
+        return self._call("POST", endpoints.OFFERS, json={"items": items}, expect="request")
+
+    def get_offer_results(self, request_id):
+        """{requestId, items: [{id, idType, status, errors}]} of an update_offers() request."""
+        return self._call("GET", endpoints.OFFER_RESULTS, request_id=request_id, expect="items")
+
     # ------------------------------------------------------------------ plumbing
 
     def _path(self, endpoint, **path_values):
@@ -277,8 +287,8 @@ class EpicentrClient:
     def _request(self, method, path, *, params=None, json=None, expect=None):
         """Send one logical request, retrying as the module docstring says.
 
-        ``expect`` names the shape a read must return (see SHAPES); writes pass None and
-        their answer body, if any, is not read.
+        ``expect`` names the shape an answer must have (see SHAPES); writes other than the offers'
+        pass None and their answer body, if any, is not read.
         """
         attempt, waited_for = 0, 0.0
         while True:

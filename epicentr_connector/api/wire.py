@@ -36,6 +36,7 @@ PATH_VALUE_PATTERNS = {
     ),
     "status": re.compile(r"[a-z][a-z0-9_]*"),
     "role": re.compile(r"[a-z][a-z0-9_]*"),
+    "request_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
 }
 
 # What a successful read must look like, by name.
@@ -43,6 +44,7 @@ SHAPES = {
     "object": "a JSON object",
     "items": "a JSON object with an 'items' list of objects",
     "total": "a JSON object with an integer 'total'",
+    "request": "a JSON object with a 'requestId' and an 'items' list of objects",
 }
 
 
@@ -116,6 +118,8 @@ def has_shape(data, expect):
         return isinstance(items, list) and all(isinstance(item, dict) for item in items)
     if expect == "total":
         return type(data.get("total")) is int
+    if expect == "request":
+        return isinstance(data.get("requestId"), str) and bool(data["requestId"]) and has_shape(data, "items")
     return True
 
 

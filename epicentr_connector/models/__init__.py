@@ -3,6 +3,8 @@ from . import epicentr_status_rule
 from . import epicentr_cancel_reason
 from . import epicentr_sync_log
 from . import epicentr_place
+from . import epicentr_offer
+from . import epicentr_offer_request
 from . import epicentr_outbox
 from . import epicentr_order_lines
 from . import epicentr_order_partners
@@ -12,3 +14,7 @@ from . import sale_order_line
 from . import stock_picking
 from . import res_config_settings
 from . import account_move
+from . import product_product
+from . import product_template
+from . import product_pricelist_item
+from . import stock_quant

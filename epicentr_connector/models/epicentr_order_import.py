@@ -86,6 +86,7 @@ class EpicentrOrderImport(models.AbstractModel):
             [line for m in new for line in m["lines"]], source.company_id)
         if new:
             self._create_orders(source, new, partners, products)
+            self.env["epicentr.offer"]._learn(source, [line for m in new for line in m["lines"]], products)
         for m in changed:
             self._update_order(existing[m["uuid"]], m, partners)
         return {"created": len(new), "updated": len(changed), "failed": {}}

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 from .. import const
 from ..api import EpicentrClient, EpicentrError, checked_base_url
@@ -181,6 +182,31 @@ class EpicentrSource(models.Model):
         "at the last successful connection test.",
     )
     last_error = fields.Text(readonly=True, copy=False)
+    # Prices and availability of the seller's offers (epicentr.offer, sync/offer_publish.py)
+    publish_availability = fields.Boolean(
+        tracking=True, help="Epicentr shows each offer in stock, under the order or not available, as the "
+        "free stock of the warehouse below says; it follows every stock move and reservation.")
+    publish_prices = fields.Boolean(
+        tracking=True, help="Epicentr's price of each offer follows the price list below.")
+    offer_pricelist_id = fields.Many2one(
+        "product.pricelist", string="Price List for Epicentr", check_company=True, tracking=True,
+        help="The prices sent to Epicentr (choose one in UAH).")
+    offer_old_price = fields.Selection(
+        [("none", "None"), ("pricelist", "From another price list"), ("list_price", "The sales price")],
+        string="Old Price", default="none", required=True,
+        help="Epicentr shows an old price crossed out when it is above the price.")
+    offer_old_pricelist_id = fields.Many2one("product.pricelist", string="Old Price List", check_company=True)
+    offer_warehouse_id = fields.Many2one(
+        "stock.warehouse", string="Stock of", check_company=True,
+        help="The warehouse whose free stock (on hand, not reserved) counts (default: the orders' warehouse).")
+    offer_stock_threshold = fields.Float(
+        string="In Stock Above", default=0.0, digits="Product Unit of Measure",
+        help="With more free stock than this, an offer is in stock; otherwise it is under the order when it "
+        "can be supplied on order, else not available.")
+    offers_confirmed_at = fields.Datetime(
+        string="Publication Confirmed", readonly=True, copy=False,
+        help="When a manager confirmed the first publication; until then nothing is sent.")
+    offer_count = fields.Integer(string="Offers", compute="_compute_offer_count")
 
     @api.constrains("base_url")
     def _check_base_url(self):
@@ -230,6 +256,8 @@ class EpicentrSource(models.Model):
             super(EpicentrSource, moved.sudo()).write({"api_token": False})
         if {"api_token", "active"} & vals.keys():
             self.filtered("active")._schedule_sync()
+        if any(name.startswith(("publish_", "offer_")) for name in vals):  # every offer's values may change
+            self.env["epicentr.offer"]._mark(SQL("source_id = ANY(%s)", self.ids))
         return result
 
     def _may_handle_token(self):
@@ -320,6 +348,11 @@ class EpicentrSource(models.Model):
             [("epicentr_source_id", "in", self.ids)], ["epicentr_source_id"], ["__count"]))
         for source in self:
             source.order_count = counts.get(source, 0)
+
+    def _compute_offer_count(self):
+        counts = dict(self.env["epicentr.offer"]._read_group([("source_id", "in", self.ids)], ["source_id"], ["__count"]))
+        for source in self:
+            source.offer_count = counts.get(source, 0)
 
     def _schedule_sync(self):
         """Make these sources due now and wake the sync cron (after this transaction commits)."""

@@ -13,3 +13,4 @@ from . import test_security
 from . import test_fidelity
 from . import test_parallel_reads
 from . import test_place_titles
+from . import test_offers

@@ -105,7 +105,7 @@ def _money(value, what):
 
 
 def map_lines(card):
-    """The order's items as [{offer_id, codes, title, quantity, price, total}] (codes: the
+    """The order's items as [{offer_id, codes, epicentr_product_id, sku, title, quantity, price, total}] (codes: the
     seller's product codes to match, best first: productExternalId, then sku; total: the item's
     subtotal, what the buyer pays for the line)."""
     items = card.get("items")
@@ -125,6 +125,8 @@ def map_lines(card):
         lines.append({
             "offer_id": _text(item.get("offerId")) or False,
             "codes": codes,
+            "epicentr_product_id": _text(item.get("productId")) or False,
+            "sku": _text(item.get("sku")) or False,
             "title": _text(item.get("title")) or " / ".join(codes) or f"Epicentr item {position}",
             "quantity": quantity,
             "price": price,
@@ -155,20 +157,21 @@ def _choice(value, allowed):
     return (value if value in allowed else "other") if value else False
 
 
-def complete_in_list(item):
+def complete_in_list(item, joined=True):
     """Whether a list entry holds everything map_order() reads, so that its card need not be
     fetched. The swagger's list Order has the card's fields but hasFeedback/callStatus/contractor
     (unused here), joined settlement/office included; a live client saw list entries without the
     joined objects: an entry whose shipment names a place it does not join is
-    incomplete, and its card is read."""
+    incomplete, and its card is read. ``joined=False``: all but the joined places."""
     if not isinstance(item, dict) or not isinstance(item.get("items"), list) or not item["items"]:
         return False
     address = item.get("address")
     if not isinstance(address, dict):
         return False
     shipment = address.get("shipment") if isinstance(address.get("shipment"), dict) else {}
-    return all(isinstance(item.get(joined), dict) and item[joined].get("title")
-               for joined, key in (("settlement", "settlementId"), ("office", "officeId")) if shipment.get(key))
+    return not joined or all(isinstance(item.get(name), dict) and item[name].get("title")
+                             for name, key in (("settlement", "settlementId"), ("office", "officeId"))
+                             if shipment.get(key))
 
 
 def map_order(card):
