@@ -180,3 +180,11 @@ OFFER_ERRORS = {
     "validation.too_low": _lt("the old price must be above the price"),
     "validation.not_null": _lt("an old price needs a price"),
 }
+
+# The outcome of the seller's call to the buyer, as Epicentr records it (callStatus).
+CALL_STATUSES = [
+    ("success", "Reached"),
+    ("first_fail", "No answer (1st call)"),
+    ("second_fail", "No answer (2nd call)"),
+    ("email_sent", "E-mail sent"),
+]

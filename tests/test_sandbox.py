@@ -16,23 +16,11 @@ import requests
 
 from epicentr_sandbox import Sandbox
 from epicentr_sandbox.store import CANCEL_REASONS, PLATFORM_STEPS
+from sandbox_helpers import TOKEN, Clock, call, get
 
-TOKEN = "sandbox-token"
 FIXED_NOW = datetime(2026, 10, 10, 9, 30, tzinfo=timezone.utc)
 UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
 CONTACT_FIELDS = ("firstName", "lastName", "patronymic", "email", "phone")
-
-
-class Clock:
-    def __init__(self, start):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture(autouse=True)
@@ -49,18 +37,6 @@ def clocked():
     clock = Clock(FIXED_NOW)
     with Sandbox(orders=10, seed=3, now=clock) as sb:
         yield sb, clock
-
-
-def call(sb, method, path, token=TOKEN, **kwargs):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.request(method, sb.url + path, headers=headers, timeout=5, **kwargs)
-
-
-def get(sb, path, params=None):
-    response = call(sb, "GET", path, params=params)
-    assert response.status_code == 200, response.text
-    assert response.headers["Content-Type"] == "application/json"
-    return response.json()
 
 
 def walk(sb, path="/v4/oms/orders", params=None):

@@ -5,7 +5,7 @@ asynchronous processing, validation, the rate limit, auth, faults, the request l
 """
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -13,25 +13,13 @@ import requests
 from epicentr_sandbox import Sandbox
 from epicentr_sandbox.catalogue import CATALOGUE
 from epicentr_sandbox.generator import product_id_of
+from sandbox_helpers import TOKEN, Clock, call
 
-TOKEN = "sandbox-token"
 OTHER = "other-company-token"
 START = datetime(2026, 10, 10, 9, 30, tzinfo=timezone.utc)
 SKU = "TT-1102003"  # Ключ комбінований TOPTUL 13 мм, 99.0 in the catalogue
 PID = product_id_of(SKU)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-class Clock:
-    def __init__(self, start):
-        self.now = start
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture
@@ -44,11 +32,6 @@ def sb(clock):
     """A small sandbox on a clock the test moves, with a second company's token."""
     with Sandbox(orders=5, seed=3, now=clock, other_tokens=(OTHER,)) as sandbox:
         yield sandbox
-
-
-def call(sb, method, path, token=TOKEN, **kwargs):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.request(method, sb.url + path, headers=headers, timeout=5, **kwargs)
 
 
 def post(sb, *items, token=TOKEN):

@@ -8,9 +8,9 @@ Without --url it starts `tools/demo.sh` itself (database epicentr_screenshots, p
 stops it afterwards; --fresh drops that database first, since demo.sh reuses a database
 without upgrading the addon and the pictures must show the views as they are in the tree.
 
-Writes epicentr_connector/static/description/screenshot_{source,orders,order}.png: the source
-form on its Sync tab, the Epicentr Orders list, and one order (a revealed buyer, several
-lines) on its Epicentr tab. Chromium (Debian's /usr/bin/chromium) is driven over the DevTools
+Writes epicentr_connector/static/description/screenshot_{source,orders,order,report}.png: the
+source form on its Sync tab, the Epicentr Orders list, one order (a revealed buyer, several
+lines) on its Epicentr tab, and the confirmation-deadline report. Chromium (Debian's /usr/bin/chromium) is driven over the DevTools
 protocol with `websocket-client`; no Selenium or Playwright. Every wait is a bounded poll.
 """
 
@@ -290,6 +290,13 @@ def shoot(browser, url, db, login, password, source_id, order_id):
     browser.wait_settled()
     browser.js(hide_chat)
     browser.screenshot(OUT / "screenshot_order.png", height=min(max(browser.content_height(), HEIGHT), 1400))
+
+    # 4. Sales → Reporting → Epicentr: the confirmation deadline, per source and day.
+    browser.goto(f"{url}/odoo/action-epicentr_connector.epicentr_order_report_action")
+    browser.wait_js("the report's pivot", "!!document.querySelector('.o_pivot table td.o_pivot_cell_value')")
+    browser.wait_settled()
+    browser.js(hide_chat)
+    browser.screenshot(OUT / "screenshot_report.png")
 
 
 def main():

@@ -247,6 +247,28 @@ class EpicentrClient:
         """[{code, title, translationKey}, ...] for ``role``."""
         return self._call("GET", endpoints.CANCEL_REASONS, role=role, expect="items")["items"]
 
+    def set_call_status(self, order_id, call_status):
+        """The outcome of the seller's call to the buyer: success, first_fail, second_fail or email_sent."""
+        self._call("POST", endpoints.CALL_STATUS, json={"callStatus": call_status}, order_id=order_id)
+
+    def get_comments(self, order_id):
+        """The order's comment thread: [{content, firstName, lastName, userId, createdAt}, ...]."""
+        return self._call("GET", endpoints.COMMENTS, order_id=order_id, expect="items")["items"]
+
+    def add_comment(self, order_id, content):
+        if not isinstance(content, str) or not content.strip():
+            raise ValueError("a comment needs some text")
+        self._call("POST", endpoints.COMMENTS, json={"content": content.strip()}, order_id=order_id)
+
+    def set_item_quantity(self, order_id, offer_id, quantity):
+        """Change an item's quantity (Epicentr allows it while the order is confirmed_by_merchant)."""
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+            raise ValueError("the quantity must be a whole number above 0")
+        self._call("PUT", endpoints.ITEM_QUANTITY, json={"quantity": quantity}, order_id=order_id, offer_id=offer_id)
+
+    def delete_item(self, order_id, offer_id):
+        self._call("DELETE", endpoints.ITEM, order_id=order_id, offer_id=offer_id)
+
     def update_offers(self, items):
         """Send prices and/or availability of up to 200 offers ({productId or sku, prices{price,
         oldPrice}, availability}). Epicentr queues them: {requestId, items: [{id, idType, status,

@@ -6,7 +6,8 @@ switches to it only when the newer route itself does not exist ("No route config
 never when the route answers that an order does not exist.
 
 Path templates take ``{order_id}`` (an order UUID), ``{status}`` (a status code) and
-``{role}`` (a cancel-reason role), ``{request_id}`` (an offers update); the client fills them in after checking each value.
+``{role}`` (a cancel-reason role), ``{request_id}`` (an offers update), ``{offer_id}`` (an
+order item's offer); the client fills them in after checking each value.
 """
 
 from typing import NamedTuple
@@ -27,6 +28,10 @@ ALLOWED_STATUSES = Endpoint("/v2/oms/orders/{order_id}/allowed-statuses")
 CHANGE_STATUS = Endpoint("/v2/oms/orders/{order_id}/change-status/to/{status}")
 SHIPMENT_NUMBER = Endpoint("/v1/oms/orders/{order_id}/shipment-number")
 CANCEL_REASONS = Endpoint("/v2/oms/order-cancel-reasons/{role}")
+CALL_STATUS = Endpoint("/v2/oms/orders/{order_id}/call-status")
+COMMENTS = Endpoint("/v2/oms/orders/{order_id}/comments")
+ITEM_QUANTITY = Endpoint("/v3/oms/orders/{order_id}/items/{offer_id}")
+ITEM = Endpoint("/v2/oms/orders/{order_id}/items/{offer_id}")
 
 # Prices and availability of the seller's offers: asynchronous, results by request id (kept 14 days).
 OFFERS = Endpoint("/v1/offers")

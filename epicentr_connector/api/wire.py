@@ -37,6 +37,7 @@ PATH_VALUE_PATTERNS = {
     "status": re.compile(r"[a-z][a-z0-9_]*"),
     "role": re.compile(r"[a-z][a-z0-9_]*"),
     "request_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
+    "offer_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
 }
 
 # What a successful read must look like, by name.

@@ -18,3 +18,4 @@ from . import product_product
 from . import product_template
 from . import product_pricelist_item
 from . import stock_quant
+from . import epicentr_order_report

@@ -22,8 +22,9 @@ class EpicentrOfferRequest(models.Model):
 
     @api.model
     def _recent(self, source, seconds):
-        """The sending times of the source's requests in the last ``seconds``, oldest first."""
-        since = fields.Datetime.now() - timedelta(seconds=seconds)
+        """The sending times of the source's requests in the last ``seconds``, oldest first (one
+        second more: a stored time drops its fraction, and a request must never be missed)."""
+        since = fields.Datetime.now() - timedelta(seconds=seconds + 1)
         return self.search_fetch([("source_id", "=", source.id), ("sent_at", ">", since)], ["sent_at"],
                                  order="sent_at").mapped("sent_at")
 

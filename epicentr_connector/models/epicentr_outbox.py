@@ -23,6 +23,7 @@ from ..api import (
     EpicentrTransientError,
 )
 from ..utils.messages import text_html
+from ..utils.order_mapping import parse_datetime
 from ..utils.switches import ServerOnly
 from ..utils.cron_frame import run_units, try_lock
 from ..utils.tracking import expected_tracking_format, normalize_tracking
@@ -52,8 +53,12 @@ class EpicentrOutbox(models.Model):
     order_id = fields.Many2one("sale.order", required=True, index=True, ondelete="cascade")
     picking_id = fields.Many2one("stock.picking", string="Delivery", ondelete="set null")
     kind = fields.Selection(
-        [("status", "Status"), ("tracking", "Tracking number"), ("tracking_delete", "Remove tracking number")],
+        [("status", "Status"), ("tracking", "Tracking number"), ("tracking_delete", "Remove tracking number"),
+         ("call_status", "Call result"), ("comment", "Comment"), ("items", "Items changed")],
         required=True)
+    item_changes = fields.Json(help="{Epicentr offer id: new quantity, 0 to remove}")
+    call_status = fields.Selection(const.CALL_STATUSES, string="Call Result")
+    comment = fields.Text(help="A comment for the order's thread on Epicentr.")
     event = fields.Selection(const.ODOO_EVENTS, string="Odoo Event")
     target_status = fields.Selection(const.SELLER_STATUSES, string="Epicentr Status")
     tracking_number = fields.Char()
@@ -70,7 +75,10 @@ class EpicentrOutbox(models.Model):
 
     def _compute_display_name(self):
         for entry in self:
-            what = dict(const.SELLER_STATUSES).get(entry.target_status) if entry.kind == "status" else entry.tracking_number
+            what = {"status": dict(const.SELLER_STATUSES).get(entry.target_status),
+                    "items": self.env._("items changed"),
+                    "call_status": dict(const.CALL_STATUSES).get(entry.call_status),
+                    "comment": (entry.comment or "")[:40]}.get(entry.kind, entry.tracking_number)
             entry.display_name = f"{entry.order_id.name}: {what or entry.kind}"
 
     # ------------------------------------------------------------------ recording intents
@@ -153,7 +161,7 @@ class EpicentrOutbox(models.Model):
         if not values_list:
             return self
         entries = self.sudo().create(values_list)
-        for entry in entries:
+        for entry in entries.filtered(lambda e: e.kind in ("status", "tracking", "tracking_delete")):
             kinds = ("status",) if entry.kind == "status" else ("tracking", "tracking_delete")
             self.search([("order_id", "=", entry.order_id.id), ("kind", "in", kinds), ("state", "=", "failed"),
                          ("id", "<", entry.id)]).write({"state": "superseded"})
@@ -198,8 +206,8 @@ class EpicentrOutbox(models.Model):
             return
         if source.token_revoked:
             return  # paused until a working token is entered
-        latest = self.env["epicentr.outbox"]
-        for kinds in (("tracking", "tracking_delete"), ("status",)):
+        latest = self.filtered(lambda e: e.kind in ("comment", "items"))  # each of these goes, in order
+        for kinds in (("tracking", "tracking_delete"), ("status",), ("call_status",)):
             of_kind = self.filtered(lambda e, k=kinds: e.kind in k)
             (of_kind - of_kind[-1:]).write({"state": "superseded"})
             latest |= of_kind[-1:]
@@ -277,6 +285,13 @@ class EpicentrOutbox(models.Model):
     def _apply(self, client):
         """The calls for this entry. Re-reads the order first, so sending twice is harmless."""
         uuid = self.order_id.epicentr_uuid
+        if self.kind == "comment":  # whatever the order's status
+            if not (self.attempts and self._comment_arrived(client, uuid)):  # never twice in the thread
+                client.add_comment(uuid, self.comment)
+            self.order_id.message_post(body=text_html(self.env._("Comment sent to Epicentr: %(comment)s",
+                                                                 comment=self.comment)),
+                                       message_type="comment", subtype_xmlid="mail.mt_note")
+            return
         card = client.get_order(uuid)
         status, shipment = card.get("statusCode"), (card.get("address") or {}).get("shipment") or {}
         if not status or not isinstance(status, str):  # never walk the order from a guess
@@ -287,12 +302,46 @@ class EpicentrOutbox(models.Model):
             self.order_id.sudo().epicentr_status = reached
         elif self.kind == "tracking":
             self._send_tracking(client, uuid, status, shipment.get("number"))
+        elif self.kind == "items":
+            self._change_items(client, uuid, status)
+        elif self.kind == "call_status":
+            if card.get("callStatus") != self.call_status:
+                client.set_call_status(uuid, self.call_status)
+            self.order_id.sudo().with_context(epicentr_importing=ServerOnly()).epicentr_call_status = self.call_status
         elif shipment.get("number"):  # tracking_delete
             if status != "confirmed":
                 raise PushRefused(self.env._(
                     "Epicentr lets a tracking number be removed only while the order is confirmed; it is %(status)s.",
                     status=const.status_title(self.env, status)))
             client.delete_shipment_number(uuid)
+
+    def _change_items(self, client, uuid, status):
+        """Change the items on Epicentr (a new order is first confirmed by the seller, as Epicentr
+        requires), then read the order back: the quotation follows what Epicentr has."""
+        if status == "new":
+            status = self._walk(client, uuid, status, "confirmed_by_merchant")
+        if status != "confirmed_by_merchant":
+            raise PushRefused(self.env._(
+                "Epicentr lets the seller change the items only while the order is confirmed by the seller; "
+                "it is “%(status)s”.", status=const.status_title(self.env, status)))
+        for offer_id, quantity in (self.item_changes or {}).items():
+            if quantity:
+                client.set_item_quantity(uuid, offer_id, quantity)
+            else:
+                client.delete_item(uuid, offer_id)
+        self.env["epicentr.order.import"]._import_page(self.source_id, [client.get_order(uuid)])
+
+    def _comment_arrived(self, client, uuid):
+        """Whether an earlier attempt's comment is in the order's thread (its answer got lost)."""
+        since = self.create_date - timedelta(minutes=1)
+        for comment in client.get_comments(uuid):
+            try:
+                at = parse_datetime(comment.get("createdAt"), "createdAt")
+            except ValueError:
+                continue
+            if str(comment.get("content") or "").strip() == self.comment.strip() and at >= since:
+                return True
+        return False
 
     def _send_tracking(self, client, uuid, status, current_number):
         number = self.tracking_number

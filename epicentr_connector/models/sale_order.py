@@ -1,9 +1,12 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .. import const
 from ..utils.messages import notification
-from ..utils.switches import switch
+from ..utils.order_mapping import parse_datetime
+from ..utils.switches import ServerOnly, switch
 
 
 class SaleOrder(models.Model):
@@ -59,11 +62,24 @@ class SaleOrder(models.Model):
         string="Do Not Call the Buyer", readonly=True, copy=False,
         help="The buyer asked on Epicentr not to be called about this order.",
     )
+    epicentr_call_status = fields.Selection(
+        const.CALL_STATUSES, string="Call Result", readonly=True, copy=False, index=True,
+        help="The outcome of the last call to the buyer, as Epicentr has it (set from the order's Call Result "
+        "button, or in the cabinet).")
+    epicentr_confirmed_at = fields.Datetime(
+        string="Confirmed on Epicentr", readonly=True, copy=False,
+        help="When the order left “new” on Epicentr (Epicentr's own change time, as the next sync "
+        "or the connector's push saw it); empty for orders imported past “new”.")
+    # How many of the order's Epicentr comments are in its chatter (the list's commentsCount tells when more came).
+    epicentr_comments_read = fields.Integer(readonly=True, copy=False)
     epicentr_cancel_reason = fields.Char(
         string="Epicentr Cancel Reason Key", readonly=True, copy=False,
         help="Epicentr's key of the reason, e.g. order.cancel_reason.order_not_actual.")
     epicentr_cancel_reason_name = fields.Char(string="Cancel Reason", compute="_compute_epicentr_cancel_reason_name")
     epicentr_cancel_initiator = fields.Selection(const.CANCEL_INITIATORS, string="Cancelled By", readonly=True, copy=False)
+    epicentr_cancelled_while_new = fields.Boolean(
+        string="Cancelled Before Confirmation", readonly=True, copy=False,
+        help="Epicentr cancelled the order while it was still new (Epicentr's cancel record says so).")
     epicentr_cancel_comment = fields.Text(string="Cancellation Comment", readonly=True, copy=False)
     # The contact the import made to stand for a hidden buyer: the only one it ever removes.
     epicentr_buyer_placeholder_id = fields.Many2one("res.partner", readonly=True, copy=False)
@@ -221,17 +237,21 @@ class SaleOrder(models.Model):
         Outbox._record(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
         Outbox._record(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
         if "epicentr_status" in vals:
-            left_new._epicentr_settle_confirmation()
+            left_new._epicentr_settle_confirmation(vals.get("epicentr_updated_at"))
             Outbox._settle_reached(self)
         return result
 
-    def _epicentr_settle_confirmation(self):
+    def _epicentr_settle_confirmation(self, changed_at=None):
         """Past "new" on Epicentr (whoever moved it: the connector's push, the cabinet, a sync):
-        the confirm-before-the-deadline activity is done, or void if Epicentr cancelled."""
+        the confirm-before-the-deadline activity is done, or void if Epicentr cancelled; the time
+        of the confirmation is kept for the deadline report (Epicentr's change time, else now)."""
         activity = ["epicentr_connector.mail_activity_epicentr_confirm"]
         cancelled = self.filtered(lambda o: o.epicentr_status in const.CANCELLED_STATUSES)
         cancelled.activity_unlink(activity)
-        (self - cancelled).activity_feedback(activity, feedback=self.env._("Confirmed on Epicentr."))
+        confirmed = self - cancelled
+        confirmed.activity_feedback(activity, feedback=self.env._("Confirmed on Epicentr."))
+        confirmed.filtered(lambda o: not o.epicentr_confirmed_at).sudo().with_context(
+            epicentr_importing=ServerOnly()).write({"epicentr_confirmed_at": changed_at or fields.Datetime.now()})
 
     def action_cancel(self):
         """Epicentr needs a reason to cancel: ask for it when a rule will send the cancellation."""
@@ -272,6 +292,49 @@ class SaleOrder(models.Model):
         outgoing = self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state != "cancel")
         done = outgoing.filtered(lambda p: p.state == "done")
         return (done or outgoing).sorted("id")[-1:]
+
+    def action_epicentr_call_result(self):
+        """Call Result: what the call to the buyer gave, for Epicentr (a wizard)."""
+        return self._epicentr_wizard("epicentr.call.wizard", self.env._("Call Result"))
+
+    def action_epicentr_edit_items(self):
+        """Edit on Epicentr: change the buyer's items on Epicentr (a wizard; never a silent write)."""
+        return self._epicentr_wizard("epicentr.items.wizard", self.env._("Edit on Epicentr"))
+
+    def action_epicentr_comment(self):
+        """Comment on Epicentr: a comment in the order's thread on Epicentr (a wizard)."""
+        return self._epicentr_wizard("epicentr.comment.wizard", self.env._("Comment on Epicentr"))
+
+    def _epicentr_wizard(self, model, name):
+        self.ensure_one()
+        self.check_access("write")
+        return {"type": "ir.actions.act_window", "name": name, "res_model": model, "view_mode": "form",
+                "target": "new", "context": {"default_order_id": self.id}}
+
+    def _epicentr_post_comments(self, comments):
+        """Show Epicentr's comments of this order that its chatter lacks, each signed with its
+        author and time; the seller's own comments sent from Odoo are there already."""
+        self.ensure_one()
+        sent = set(self.env["epicentr.outbox"].sudo().search([
+            ("order_id", "=", self.id), ("kind", "=", "comment"), ("state", "=", "done")]).mapped("comment"))
+        ordered = sorted((c for c in comments if isinstance(c, dict)), key=lambda c: str(c.get("createdAt") or ""))
+        for comment in ordered[self.epicentr_comments_read:]:
+            content = str(comment.get("content") or "").strip()
+            if not content or content in sent:
+                continue
+            author = " ".join(str(comment.get(key) or "").strip() for key in ("firstName", "lastName")).strip()
+            when = comment.get("createdAt")
+            try:
+                date = parse_datetime(when, "createdAt")
+            except ValueError:
+                date = fields.Datetime.now()
+            self.message_post(
+                body=Markup("<p><b>%s</b> · %s</p><p>%s</p>") % (
+                    self.env._("%(author)s on Epicentr", author=author or self.env._("Epicentr")),
+                    fields.Datetime.context_timestamp(self, date).strftime("%Y-%m-%d %H:%M"), content),
+                message_type="comment", subtype_xmlid="mail.mt_note", date=date,
+                author_id=self.env.ref("base.partner_root").id)
+        self.sudo().with_context(epicentr_importing=ServerOnly()).epicentr_comments_read = len(ordered)
 
     def action_epicentr_retry(self):
         """Send the failed outbox entries of these orders again (the order's Retry button)."""

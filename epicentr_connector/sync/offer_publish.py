@@ -131,7 +131,7 @@ class OfferPublication:
         count, seconds = const.OFFER_RATE
         recent = self.env["epicentr.offer.request"].sudo()._recent(self.source, seconds)
         if len(recent) >= count:
-            self._wake(recent[0] + timedelta(seconds=seconds + 1) - fields.Datetime.now())
+            self._wake(recent[0] + timedelta(seconds=seconds + 2) - fields.Datetime.now())
             return False
         if self.deadline and time.monotonic() > self.deadline:
             self._wake(timedelta(0))

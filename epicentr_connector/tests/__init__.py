@@ -14,3 +14,5 @@ from . import test_fidelity
 from . import test_parallel_reads
 from . import test_place_titles
 from . import test_offers
+from . import test_order_talk
+from . import test_deadline_report

@@ -30,6 +30,17 @@ class TestTours(EpicentrSandboxMixin, HttpCase):
         self.sandbox.store.orders.clear()
         self.sandbox.clear_requests()
 
+    def source_with_salesperson(self, login):
+        """A source on the sandbox whose orders ``login``, a salesperson, may see; synced once."""
+        salesperson = new_test_user(self.env, login, name="Petro Salesperson",
+                                    groups="base.group_user,sales_team.group_sale_salesman")
+        source = self.env["epicentr.source"].create({
+            "name": "Tour shop", "base_url": self.sandbox.url, "api_token": SANDBOX_TOKEN,
+            "access_user_ids": [salesperson.id],
+        })
+        source._sync_orders()
+        return source
+
     def test_manager_sets_up_a_source_and_opens_an_order(self):
         for status in ("new", "sent", "completed"):
             self.sandbox.store.add_order(statusCode=status)
@@ -59,13 +70,7 @@ class TestTours(EpicentrSandboxMixin, HttpCase):
         for item in card["items"]:
             self.env["product.product"].create({
                 "name": item["title"], "default_code": item["productExternalId"] or item["sku"], "type": "consu"})
-        salesperson = new_test_user(self.env, "epicentr_salesperson", name="Petro Salesperson",
-                                    groups="base.group_user,sales_team.group_sale_salesman")
-        source = self.env["epicentr.source"].create({
-            "name": "Tour shop", "base_url": self.sandbox.url, "api_token": SANDBOX_TOKEN,
-            "access_user_ids": [salesperson.id],
-        })
-        source._sync_orders()
+        source = self.source_with_salesperson("epicentr_salesperson")
         order = self.env["sale.order"].search([("epicentr_source_id", "=", source.id)])
         self.assertRecordValues(order, [{"epicentr_status": "new", "state": "draft"}])
         self.sandbox.clear_requests()
@@ -88,3 +93,20 @@ class TestTours(EpicentrSandboxMixin, HttpCase):
 
         # the order again: Epicentr's status badge now says confirmed
         self.start_tour("/odoo", "epicentr_salesperson_status_tour", login="epicentr_salesperson")
+
+    def test_salesperson_records_a_call_and_comments_on_epicentr(self):
+        card = self.sandbox.store.add_order(statusCode="confirmed_by_merchant")
+        self.source_with_salesperson("epicentr_caller")
+        self.sandbox.clear_requests()
+
+        # the order → Call Result: no answer → Comment on Epicentr
+        self.start_tour("/odoo", "epicentr_salesperson_talk_tour", login="epicentr_caller")
+        self.assertEqual(self.sandbox.requests, [], "nothing is sent inside the user's request")
+
+        self.env["epicentr.outbox"]._cron_send()
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["callStatus"], "first_fail")
+        self.assertEqual([r.json for r in self.sandbox.writes() if r.path.endswith("/comments")],
+                         [{"content": "Передзвоню після 18:00"}])
+
+        # the order again: the call's result and the comment, sent
+        self.start_tour("/odoo", "epicentr_salesperson_talk_sent_tour", login="epicentr_caller")

@@ -15,6 +15,7 @@ _CARRIER_CODES = {code for code, _label in const.CARRIERS}
 _PAYMENT_METHOD_CODES = {code for code, _label in const.PAYMENT_METHODS}
 _PAYMENT_STATUS_CODES = {code for code, _label in const.PAYMENT_STATUSES}
 _CANCEL_INITIATOR_CODES = {code for code, _label in const.CANCEL_INITIATORS}
+_CALL_STATUS_CODES = {code for code, _label in const.CALL_STATUSES}
 
 
 # Header fields the import works out itself (the deadline ends when the order leaves "new"),
@@ -220,10 +221,13 @@ def map_order(card):
         "epicentr_ttn": _text(shipment.get("number")) or False,
         "epicentr_buyer_comment": _text(card.get("comment")) or False,
         "epicentr_skip_contact": bool(card.get("skipCustomerContact")),
+        # the card has it, a list entry may not: unknown is blank, and a blank never replaces it
+        "epicentr_call_status": card.get("callStatus") if card.get("callStatus") in _CALL_STATUS_CODES else False,
         "epicentr_cancel_reason": _text(cancel.get("reasonTranslationKey") or cancel.get("reasonCode"))
         or False,
         "epicentr_cancel_initiator": _choice(cancel.get("initiatorCode"), _CANCEL_INITIATOR_CODES),
         "epicentr_cancel_comment": _text(cancel.get("comment")) or False,
+        "epicentr_cancelled_while_new": cancel.get("previousStatusCode") == const.HIDDEN_BUYER_STATUS,
         "epicentr_confirm_deadline": (
             created_at + timedelta(minutes=const.CONFIRM_DEADLINE_MINUTES)
             if status == const.HIDDEN_BUYER_STATUS else False

@@ -2,3 +2,8 @@ from . import epicentr_order_import_wizard
 from . import epicentr_cancel_wizard
 from . import epicentr_offer_preview
 from . import epicentr_offer_add_wizard
+from . import epicentr_talk_mixin
+from . import epicentr_call_wizard
+from . import epicentr_comment_wizard
+from . import epicentr_items_wizard
+from . import epicentr_items_wizard_line

@@ -17,6 +17,19 @@ share a sliding-window limit per token, `offers_rate` (120 requests per 120 s; 4
 Retry-After). `sb.offers` (OfferBook) adds offers, starts promotions, reads offers and
 batches; /__sandbox__/offers, offer-batches and offer-settings do the same over HTTP.
 
+Order actions (order_actions.py): GET|POST /v2/oms/orders/{id}/comments ({content} -> 204;
+commentsCount counts them), POST /v2/oms/orders/{id}/call-status ({callStatus}: success,
+first_fail, second_fail or email_sent -> 202; the order's callStatus shows it), PUT
+/v3/oms/orders/{id}/items/{offerId} ({quantity}: a positive integer -> 200 with the item) and
+DELETE /v2/oms/orders/{id}/items/{offerId} (-> 204). Items change only while the order is
+`confirmed_by_merchant`, not when it is paid by card on the site, and never its last one
+(403 with a translation key); a body the spec refuses is a 400, one it accepts but the
+platform refuses (a blank comment, quantity 2.5) a 422, a deleted order 410 (comments: 404).
+Every change bumps updatedAt (an item change recomputes the subtotals). `sb.store.platform_add_comment(id, content,
+first_name, last_name)` and POST /__sandbox__/orders/{id}/comments add a comment by the call
+centre or the buyer; `sb.store.platform_edit_items` and /__sandbox__/orders/{id}/items edit
+the items without the seller's rules.
+
 It ships inside the addon (tests/epicentr_sandbox) so that the addon's own tests run from
 the addon folder alone; it imports nothing from Odoo but werkzeug.
 """
@@ -31,6 +44,8 @@ from .offers import DEFAULT_DELAY, DEFAULT_RATE, OfferBook
 from .store import OrderStore
 
 __all__ = ["Sandbox", "RequestRecord"]
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")  # change nothing; any other method is a write
 
 
 def utc_now():
@@ -72,7 +87,9 @@ class Sandbox:
         self._app.clear_requests()
 
     def writes(self):
-        return [record for record in self.requests if record.method != "GET"]
+        """The requests that may change something at Epicentr: every method but the reading
+        ones (POST/PUT/PATCH/DELETE: status, TTN, comments, call status, items, offers)."""
+        return [record for record in self.requests if record.method not in READ_METHODS]
 
     def fault(self, kind, count=1, **params):
         """The next `count` requests (optionally path_contains=...) get fault `kind`."""

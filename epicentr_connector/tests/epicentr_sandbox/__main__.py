@@ -6,6 +6,17 @@ import time
 from . import Sandbox
 
 LIVE_INTERVAL = 20  # seconds between two platform events in --live mode
+# What Epicentr's call centre writes in an order's thread now and then in --live mode.
+CALL_CENTRE_NOTES = ("Покупець просить уточнити термін доставки", "Покупець просить передзвонити після 18:00",
+                     "Покупець просить надіслати фото товару")
+
+
+def comment_random_order(store):
+    """The call centre writes in the thread of an order the seller is working on."""
+    with store.lock:
+        open_ids = sorted(oid for oid, o in store.orders.items() if o["statusCode"] in ("confirmed_by_merchant", "confirmed"))
+        if open_ids:
+            store.platform_add_comment(store.factory.rng.choice(open_ids), store.factory.rng.choice(CALL_CENTRE_NOTES))
 
 
 def main(argv=None):
@@ -17,7 +28,7 @@ def main(argv=None):
     parser.add_argument("--token", default="sandbox-token")
     parser.add_argument("--days", type=int, default=75, help="history depth of the orders")
     parser.add_argument("--live", action="store_true",
-                        help=f"every {LIVE_INTERVAL} s add an order and move a random one along")
+                        help=f"every {LIVE_INTERVAL} s add an order, move a random one along and comment on another")
     parser.add_argument("--quiet", action="store_true", help="no access log")
     parser.add_argument("--latency-ms", type=float, default=0,
                         help="every answer waits this long, as a live Epicentr far away (default 0)")
@@ -36,6 +47,7 @@ def main(argv=None):
                 if args.live:
                     sandbox.store.add_order()
                     sandbox.store.advance_random_order()
+                    comment_random_order(sandbox.store)
     finally:
         sandbox.stop()
 

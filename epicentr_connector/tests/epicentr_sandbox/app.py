@@ -1,6 +1,7 @@
 """The HTTP side: routes, Bearer auth, the order list's filters (its sort and cursor pages:
 pages.py), the request log, faults and the /__sandbox__/ control endpoints; /v1/offers and
-its control endpoints call into offers.py.
+its control endpoints call into offers.py, comments, call status and item edits into
+order_actions.py (through the store).
 
 Where the sandbox is stricter than the live API is known to be, it says so in the answer:
 an unknown `filter[...]`, `sort[]` field or cursor is a 400 (a silently ignored filter would
@@ -22,7 +23,8 @@ from .offers import CONTROL_RULES as OFFER_CONTROL_RULES
 from .offers import OFFER_ENDPOINTS, OfferBook
 from .offers import control as offer_control
 from .pages import SORT_FIELDS, OrderPage
-from .store import USER, ApiError, cancel_reasons, list_view
+from .store import ApiError, cancel_reasons, list_view
+from .vocabulary import USER
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 
@@ -39,6 +41,10 @@ ROUTES = Map([
     Rule("/v2/oms/order-cancel-reasons/<any(customer, merchant):role>",
          endpoint="cancel_reasons", methods=["GET"]),
     Rule("/v2/oms/orders/<order_id>/comments", endpoint="comments", methods=["GET", "POST"]),
+    Rule("/v2/oms/orders/<order_id>/call-status", endpoint="call_status", methods=["POST"]),
+    Rule("/v3/oms/orders/<order_id>/items/<offer_id>", endpoint="edit_item", methods=["PUT"]),
+    Rule("/v2/oms/orders/<order_id>/items/<offer_id>", endpoint="delete_item",
+         methods=["DELETE"]),
     Rule("/v1/my/user", endpoint="my_user", methods=["GET"]),
     Rule("/v1/offers", endpoint="post_offers", methods=["POST"]),
     Rule("/v1/offers/update-results/<request_id>", endpoint="offer_results", methods=["GET"]),
@@ -50,6 +56,7 @@ CONTROL_ROUTES = Map([
     Rule("/__sandbox__/orders", endpoint="add_order", methods=["POST"]),
     Rule("/__sandbox__/load", endpoint="load", methods=["GET", "POST"]),
     Rule("/__sandbox__/orders/<order_id>/items", endpoint="edit_items", methods=["POST"]),
+    Rule("/__sandbox__/orders/<order_id>/comments", endpoint="add_comment", methods=["POST"]),
     Rule("/__sandbox__/orders/<order_id>/status/<code>", endpoint="set_status",
          methods=["POST"]),
     *OFFER_CONTROL_RULES,
@@ -298,6 +305,17 @@ class SandboxApp:
         return json_response({"total": len(comments),
                               "items": comments[offset:offset + parse_limit(request.args)]})
 
+    def _call_status(self, request, body, order_id):
+        self.store.set_call_status(order_id, body)
+        return empty_response(202)
+
+    def _edit_item(self, request, body, order_id, offer_id):
+        return json_response(self.store.change_item_quantity(order_id, offer_id, body))
+
+    def _delete_item(self, request, body, order_id, offer_id):
+        self.store.delete_item(order_id, offer_id)
+        return empty_response(204)
+
     def _my_user(self, request, body):
         return json_response({**USER, "companyId": self.store.company_id})
 
@@ -349,6 +367,8 @@ class SandboxApp:
             return json_response(self.load())
         if endpoint == "edit_items":
             return json_response(self.store.platform_edit_items(args["order_id"], **body))
+        if endpoint == "add_comment":
+            return json_response(self.store.platform_add_comment(args["order_id"], **body), 201)
         return json_response(self.store.platform_set_status(args["order_id"], args["code"],
                                                             **body))
 

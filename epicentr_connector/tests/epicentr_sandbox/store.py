@@ -6,29 +6,19 @@ settlement/office, v5 has no hasPreOrderItems). All methods are thread-safe.
 """
 import threading
 
+from .errors import ApiError
 from .generator import CANCELED, SHIPPED, OrderFactory, clear_contact, format_time, payment_status
-
+from .order_actions import OrderActions
 from .vocabulary import (
     CANCEL_REASONS,
     MERCHANT_MOVES,
     PLATFORM_STEPS,
     SHIPMENT_PROVIDERS,
     STATUS_TITLES,
-    USER,
     _CUSTOMER_GENERIC_REASONS,
 )
 
 _CARD_ONLY_FIELDS = ("hasFeedback", "contractor", "hasPreOrderItems")
-
-
-class ApiError(Exception):
-    """An answer other than success: becomes the `{message, code[, errors]}` body (with
-    `headers`, e.g. Retry-After)."""
-
-    def __init__(self, status, message, errors=None, headers=None):
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors
-        self.headers = headers or {}
 
 
 def _cancel_role(key):
@@ -122,8 +112,9 @@ def _deep_update(target, changes):
             target[key] = value
 
 
-class OrderStore:
-    """Orders by UUID plus comments, deleted marks and disabled routes."""
+class OrderStore(OrderActions):
+    """Orders by UUID plus comments, deleted marks and disabled routes; comments, call status
+    and item edits: order_actions.py."""
 
     def __init__(self, count, seed, days, now, ttn_autosend=False):
         self.now = now
@@ -194,8 +185,10 @@ class OrderStore:
                 if item["offerId"] in (quantities or {}):
                     item["quantity"] = quantities[item["offerId"]]
                     item["subtotal"] = round(item["price"] * item["quantity"], 2)
-            taken = {item["offerId"] for item in items}
-            items += [item for item in self.factory.items(5) if item["offerId"] not in taken][:add]
+            if add:  # no random draw otherwise: later generated orders stay as they were
+                taken = {item["offerId"] for item in items}
+                items += [item for item in self.factory.items(5)
+                          if item["offerId"] not in taken][:add]
             order["items"] = items
             order["subtotal"] = round(sum(item["subtotal"] for item in items), 2)
             self._bump(order)
@@ -287,24 +280,6 @@ class OrderStore:
         with self.lock:
             order = self._ttn_editable_order(order_id)
             order["address"]["shipment"]["number"] = None
-            self._bump(order)
-
-    def comments_of(self, order_id):
-        with self.lock:
-            self._live_order(order_id)
-            return list(self.comments.get(order_id, ()))
-
-    def add_comment(self, order_id, content):
-        if not isinstance(content, str) or not content.strip():
-            raise ApiError(400, "Invalid request parameters",
-                           {"content": ["This value should not be blank."]})
-        with self.lock:
-            order = self._live_order(order_id)
-            self.comments.setdefault(order_id, []).append({
-                "content": content, "firstName": USER["firstName"],
-                "lastName": USER["lastName"], "avatar": "", "userId": str(USER["id"]),
-                "createdAt": format_time(self.now())})
-            order["commentsCount"] += 1
             self._bump(order)
 
     # -- internals ---------------------------------------------------------------------------

@@ -120,3 +120,61 @@ registry.category("web_tour.tours").add("epicentr_salesperson_status_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("epicentr_salesperson_talk_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openEpicentrOrder("Confirmed by the seller"),
+        {
+            trigger: ".o_form_statusbar button[name=action_epicentr_call_result]",
+            run: "click",
+        },
+        {
+            content: "the buyer did not answer",
+            trigger: ".modal .o_field_widget[name=call_status] input[data-value=first_fail]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .modal-footer button[name=action_send]",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .alert-info:contains(Waiting to be sent to Epicentr)",
+        },
+        {
+            trigger: ".o_form_statusbar button[name=action_epicentr_comment]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=comment] textarea",
+            run: "edit Передзвоню після 18:00",
+        },
+        {
+            trigger: ".modal .modal-footer button[name=action_send]",
+            run: "click",
+        },
+        {
+            content: "the dialog closed, the order waits for the send",
+            trigger: "body:not(:has(.modal)) .o_form_view .alert-info:contains(Waiting to be sent to Epicentr)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("epicentr_salesperson_talk_sent_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openEpicentrOrder("Confirmed by the seller"),
+        {
+            trigger: ".o_notebook .nav-link:contains(Epicentr)",
+            run: "click",
+        },
+        {
+            content: "Epicentr has the call's result",
+            trigger: ".o_field_widget[name=epicentr_call_status]:contains(No answer (1st call))",
+        },
+        {
+            content: "the chatter says the comment went to Epicentr",
+            trigger: ".o-mail-Message:contains(Comment sent to Epicentr: Передзвоню після 18:00)",
+        },
+    ],
+});

@@ -1,0 +1,49 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# Epicentr lets the seller change an order's items only while it is "confirmed by the seller";
+# a new order is first moved there (as the cabinet requires).
+EDITABLE_STATUSES = ("new", "confirmed_by_merchant")
+
+
+class EpicentrItemsWizard(models.TransientModel):
+    """Edit on Epicentr: lower a quantity or drop a line of the buyer's order when stock runs
+    short, instead of cancelling it. Only Epicentr's answer changes the Odoo lines: the sender
+    changes the items on Epicentr, then reads the order back and the quotation follows it."""
+
+    _name = "epicentr.items.wizard"
+    _description = "Change the items of an Epicentr order"
+
+    order_id = fields.Many2one("sale.order", required=True, ondelete="cascade", readonly=True)
+    epicentr_status = fields.Char(related="order_id.epicentr_status")
+    line_ids = fields.One2many("epicentr.items.wizard.line", "wizard_id", string="Items")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        order = self.env["sale.order"].browse(values.get("order_id") or self.env.context.get("default_order_id"))
+        if order and "line_ids" in fields_list:
+            values["line_ids"] = [fields.Command.create({
+                "offer_id": line.epicentr_offer_id, "name": line.name, "quantity": line.product_uom_qty,
+                "new_quantity": line.product_uom_qty}) for line in order.order_line if line.epicentr_offer_id]
+        return values
+
+    def action_send(self):
+        self.ensure_one()
+        order = self.order_id
+        order.check_access("write")
+        if order.epicentr_status not in EDITABLE_STATUSES or order.state not in ("draft", "sent"):
+            raise UserError(self.env._(
+                "Epicentr lets the seller change the items only before the order is confirmed; this one is not a "
+                "quotation on Epicentr any more."))
+        if any(line.new_quantity < 0 or line.new_quantity != int(line.new_quantity) for line in self.line_ids):
+            raise UserError(self.env._("Quantities are whole numbers, 0 to remove the item."))
+        changes = {line.offer_id: int(line.new_quantity) for line in self.line_ids
+                   if line.new_quantity != line.quantity}
+        if not changes:
+            raise UserError(self.env._("Nothing changed."))
+        if all(line.new_quantity == 0 for line in self.line_ids):
+            raise UserError(self.env._("An order keeps at least one item: cancel it instead."))
+        self.env["epicentr.outbox"].sudo()._enqueue([{
+            "source_id": order.epicentr_source_id.id, "order_id": order.id, "kind": "items", "item_changes": changes}])
+        return {"type": "ir.actions.act_window_close"}
