@@ -242,6 +242,18 @@ def test_change_status_refuses_mixed_bodies_and_bad_path_values(client, sandbox)
     assert sandbox.requests == []
 
 
+def test_get_comments_reads_every_page_of_the_thread(client, sandbox):
+    order_id = fresh_order(sandbox, "confirmed_by_merchant")
+    for n in range(130):
+        sandbox.store.platform_add_comment(order_id, f"comment {n}")
+
+    comments = client.get_comments(order_id)
+
+    assert [c["content"] for c in comments] == [f"comment {n}" for n in range(130)]
+    pages = requests_to(sandbox, "/comments", "GET")
+    assert [r.query.get("offset") for r in pages] == [["0"], ["100"]]
+
+
 def test_card_falls_back_to_v5_when_v6_route_is_missing(small_sandbox):
     small_sandbox.store.disable_route("/v6/")
     client = EpicentrClient(

@@ -251,9 +251,18 @@ class EpicentrClient:
         """The outcome of the seller's call to the buyer: success, first_fail, second_fail or email_sent."""
         self._call("POST", endpoints.CALL_STATUS, json={"callStatus": call_status}, order_id=order_id)
 
-    def get_comments(self, order_id):
-        """The order's comment thread: [{content, firstName, lastName, userId, createdAt}, ...]."""
-        return self._call("GET", endpoints.COMMENTS, order_id=order_id, expect="items")["items"]
+    def get_comments(self, order_id, page_size=100, max_pages=20):
+        """The order's comment thread: [{content, firstName, lastName, userId, createdAt}, ...],
+        every page of it (offset/limit; at most ``max_pages`` of them)."""
+        comments = []
+        for _page in range(max_pages):
+            answer = self._call("GET", endpoints.COMMENTS, params={"offset": len(comments), "limit": page_size},
+                                order_id=order_id, expect="items")
+            comments += answer["items"]
+            total = answer.get("total")
+            if not answer["items"] or not isinstance(total, int) or len(comments) >= total:
+                break
+        return comments
 
     def add_comment(self, order_id, content):
         if not isinstance(content, str) or not content.strip():
