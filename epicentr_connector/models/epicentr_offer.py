@@ -24,7 +24,7 @@ class EpicentrOffer(models.Model):
     company_id = fields.Many2one(related="source_id.company_id", store=True, index=True)
     product_id = fields.Many2one("product.product", required=True, index=True, ondelete="cascade",
                                  check_company=True, readonly=True)
-    active = fields.Boolean(default=True, help="Archived offers are no longer published.")
+    active = fields.Boolean(default=True, help="An archived offer is sent once more as not available, then no longer updated.")
     epicentr_product_id = fields.Char(
         string="Epicentr Product ID", help="Epicentr's own id of the product (learned from the orders); "
         "when empty, the offer is named by its SKU.")

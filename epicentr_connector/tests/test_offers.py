@@ -143,6 +143,19 @@ class TestOffers(EpicentrCommon):
         self.assertEqual(self.sent_items(), [{"sku": product.default_code, "availability": "not_available"}])
         self.assertEqual(self.book.offer(epicentr_id(product))["availability"], "not_available")
 
+    def test_an_archived_offer_is_sent_once_as_not_available_then_left_alone(self):
+        self.source.publish_prices = False
+        product = self.product(stock=10)
+        self.publish()
+        self.sandbox.clear_requests()
+        self.offer(product).active = False
+        self.publish()
+        self.assertEqual(self.sent_items(), [{"sku": product.default_code, "availability": "not_available"}])
+        self.sandbox.clear_requests()
+        self.env["stock.quant"]._update_available_quantity(product, self.warehouse.lot_stock_id, -10)
+        self.publish()
+        self.assertEqual(self.posts(), [], "an archived offer is no longer updated")
+
     def test_old_price_from_the_sales_price_and_its_removal(self):
         self.source.publish_availability = False
         self.source.offer_old_price = "list_price"
