@@ -46,6 +46,8 @@ CANCELLED_STATUSES = frozenset({
 # confirm within this many minutes.
 HIDDEN_BUYER_STATUS = "new"
 CONFIRM_DEADLINE_MINUTES = 120
+# A new order with less time than this left to confirm it is "at risk" (a filter of the order list).
+AT_RISK_MINUTES = 30
 
 CARRIERS = [
     ("nova_poshta", "Nova Poshta"),

@@ -203,16 +203,19 @@ def test_quantity_change_recomputes_the_subtotals(sb, clock):
         "quantity"] == 2
 
 
+def expect_items_refused(sb, order, key):
+    """Both a quantity change and a removal of the order's first item are refused with ``key``."""
+    offer_id = order["items"][0]["offerId"]
+    expect_error(put_quantity(sb, order["id"], offer_id, {"quantity": 5}), 403, key)
+    expect_error(delete_item(sb, order["id"], offer_id), 403, key)
+
+
 @pytest.mark.parametrize("status", ["new", "confirmed", "sent", "completed", "canceled"])
 def test_items_change_only_while_confirmed_by_merchant(sb, clock, status):
     order = order_in(sb, status=status)
     before = copy.deepcopy(order)
     clock.advance(minutes=1)
-    offer_id = order["items"][0]["offerId"]
-    expect_error(put_quantity(sb, order["id"], offer_id, {"quantity": 5}), 403,
-                 "order.items.change_not_allowed_in_status")
-    expect_error(delete_item(sb, order["id"], offer_id), 403,
-                 "order.items.change_not_allowed_in_status")
+    expect_items_refused(sb, order, "order.items.change_not_allowed_in_status")
     assert order == before
 
 
@@ -221,11 +224,7 @@ def test_items_of_an_order_paid_by_card_do_not_change(sb, payment):
     order = order_in(sb, payment=payment)
     assert order["address"]["shipment"]["paymentStatus"] == "hold_set"
     before = copy.deepcopy(order)
-    offer_id = order["items"][0]["offerId"]
-    expect_error(put_quantity(sb, order["id"], offer_id, {"quantity": 5}), 403,
-                 "order.items.change_not_allowed_for_card_payment")
-    expect_error(delete_item(sb, order["id"], offer_id), 403,
-                 "order.items.change_not_allowed_for_card_payment")
+    expect_items_refused(sb, order, "order.items.change_not_allowed_for_card_payment")
     assert order == before
     cash = order_in(sb, payment="pay_on_pickup")
     assert put_quantity(sb, cash["id"], cash["items"][0]["offerId"],

@@ -87,8 +87,7 @@ class EpicentrOffer(models.Model):
     @api.model
     def _mark(self, where):
         """Raise ``to_check`` of the active offers ``where`` (SQL) says; wake the publication if any."""
-        self.env.cr.execute(SQL("UPDATE epicentr_offer SET to_check = true WHERE active AND NOT to_check AND %s "
-                                "RETURNING source_id", where))
+        self.env.cr.execute(SQL("UPDATE epicentr_offer SET to_check = true WHERE active AND NOT to_check AND %s", where))
         if self.env.cr.rowcount:
             self.invalidate_model(["to_check"])
             self.env.ref("epicentr_connector.ir_cron_epicentr_publish_offers")._trigger()
@@ -138,8 +137,8 @@ class EpicentrOffer(models.Model):
             ("offers_confirmed_at", "!=", False), "|", ("publish_availability", "=", True), ("publish_prices", "=", True)])
 
         def publish(source, commit, deadline):
-            source = source.with_company(source.company_id)
-            return OfferPublication(source, commit=commit, deadline=deadline).run().get("more")
+            # a call that leaves work wakes the next one itself, at the time it is due
+            OfferPublication(source.with_company(source.company_id), commit=commit, deadline=deadline).run()
 
         def failed(source, error):
             source.write({"last_error": self.env._("Publishing prices and availability failed: %(error)s",

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -66,6 +68,9 @@ class SaleOrder(models.Model):
         const.CALL_STATUSES, string="Call Result", readonly=True, copy=False, index=True,
         help="The outcome of the last call to the buyer, as Epicentr has it (set from the order's Call Result "
         "button, or in the cabinet).")
+    epicentr_at_risk = fields.Boolean(
+        string="At Risk Now", compute="_compute_epicentr_at_risk", search="_search_epicentr_at_risk",
+        help="New on Epicentr with less than 30 minutes left to confirm it, or past the deadline.")
     epicentr_confirmed_at = fields.Datetime(
         string="Confirmed on Epicentr", readonly=True, copy=False,
         help="When the order left “new” on Epicentr (Epicentr's own change time, as the next sync "
@@ -292,6 +297,21 @@ class SaleOrder(models.Model):
         outgoing = self.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state != "cancel")
         done = outgoing.filtered(lambda p: p.state == "done")
         return (done or outgoing).sorted("id")[-1:]
+
+    def _epicentr_at_risk_domain(self):
+        soon = fields.Datetime.now() + timedelta(minutes=const.AT_RISK_MINUTES)
+        return [("epicentr_status", "=", const.HIDDEN_BUYER_STATUS), ("epicentr_confirm_deadline", "<", soon)]
+
+    def _compute_epicentr_at_risk(self):
+        at_risk = self.filtered_domain(self._epicentr_at_risk_domain())
+        for order in self:
+            order.epicentr_at_risk = order in at_risk
+
+    def _search_epicentr_at_risk(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on “At Risk Now”."))
+        domain = self._epicentr_at_risk_domain()
+        return domain if (operator == "=") == value else ["!", *(["&"] + domain)]
 
     def action_epicentr_call_result(self):
         """Call Result: what the call to the buyer gave, for Epicentr (a wizard)."""

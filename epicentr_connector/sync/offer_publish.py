@@ -81,14 +81,18 @@ def item_for(source, offer, wanted):
     return item, values
 
 
-def answer_text(source, errors):
-    """Epicentr's per-item errors ({field: [key, ...]}) in words, in the language of the user or,
-    in the cron, of the source's company."""
-    lang = source.env.lang or source.company_id.partner_id.lang or "en_US"
-    keys = [key for messages in (errors.values() if isinstance(errors, dict) else [errors or []])
+def error_keys(errors):
+    """Epicentr's per-item errors ({field: [key, ...]}) as a list of keys."""
+    return [key for messages in (errors.values() if isinstance(errors, dict) else [errors or []])
             for key in (messages if isinstance(messages, list) else [messages])]
+
+
+def answer_text(source, errors):
+    """Epicentr's per-item errors in words, in the language of the user or, in the cron, of the
+    source's company."""
+    lang = source.env.lang or source.company_id.partner_id.lang or "en_US"
     return "; ".join(str(const.OFFER_ERRORS[key]._translate(lang)) if key in const.OFFER_ERRORS else str(key)
-                     for key in keys)
+                     for key in error_keys(errors))
 
 
 class OfferPublication:
@@ -176,8 +180,8 @@ class OfferPublication:
                 continue
             self._apply(offers, answer)
             self._commit()
-        if requests:
-            self._wake(RESULT_WAIT * 2)
+        if Offer.search_count([("source_id", "=", self.source.id), ("state", "=", "queued")], limit=1):
+            self._wake(RESULT_WAIT * 2)  # results still to come
 
     def _apply(self, offers, answer):
         """Epicentr's statuses for the offers of one request (one write per outcome and values)."""
@@ -190,9 +194,8 @@ class OfferPublication:
             errors = (result or {}).get("errors") or {}
             if status in (None, "enqueued"):
                 continue
-            keys = {key for messages in (errors.values() if isinstance(errors, dict) else [])
-                    for key in (messages if isinstance(messages, list) else [messages])}
-            if status == "processed" or (status == "skipped" and keys <= {"batch_update.item.cache_noop"}):
+            if status == "processed" or (status == "skipped"
+                                         and set(error_keys(errors)) <= {"batch_update.item.cache_noop"}):
                 pending = offer.pending_values or {}
                 values = {"state": "done", "answer": False}
                 if "availability" in pending:

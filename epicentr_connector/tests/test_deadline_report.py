@@ -1,7 +1,10 @@
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import PushCommon
 
@@ -52,9 +55,14 @@ class TestDeadlineReport(PushCommon):
         [row] = self.report()
         self.assertEqual((row["received_count"], row["unconfirmed_count"]), (1, 0))
 
-    def test_at_risk_filter(self):
-        (risky, _), (calm, _) = self.placed(100, 5)
-        soon = fields.Datetime.now() + timedelta(minutes=30)
-        at_risk = self.env["sale.order"].search([("epicentr_status", "=", "new"), ("epicentr_confirm_deadline", "<", soon),
-                                                 ("id", "in", (risky | calm).ids)])
-        self.assertEqual(at_risk, risky)
+    def test_at_risk_now_filter_of_the_order_list(self):
+        (risky, _), (calm, _), (confirmed, confirmed_card) = self.placed(100, 5, 110)
+        self.sandbox.store.platform_set_status(confirmed_card["id"], "confirmed_by_merchant")
+        self.source._sync_orders()
+        arch = etree.fromstring(self.env.ref("epicentr_connector.sale_order_view_search").arch)
+        [domain] = arch.xpath("//filter[@name='epicentr_at_risk']/@domain")
+        found = self.env["sale.order"].search(safe_eval(domain) + [("id", "in", (risky | calm | confirmed).ids)])
+        self.assertEqual(found, risky, "new with 20 minutes left: at risk; 115 minutes left, or confirmed: not")
+        self.assertEqual((risky | calm).mapped("epicentr_at_risk"), [True, False])
+        self.assertEqual(self.env["sale.order"].search([("epicentr_at_risk", "!=", True),
+                                                        ("id", "in", (risky | calm).ids)]), calm)
