@@ -3,6 +3,8 @@
 #   1. the plain-Python tests (tests/: the Epicentr client, the sandbox, the OpenAPI contract),
 #   2. the addon's Odoo tests, from a copy of the addon folder alone, in a fresh database
 #      (odoo-bin --test-tags /epicentr_connector), then the same tests under pytest-odoo.
+#      Odoo's Ukrainian chart (l10n_ua) is installed beside it: the money tests load it into a
+#      company of their own, as a Ukrainian seller has it.
 # Exits non-zero on any failure; the last line is "N passed, N failed".
 #   TEST_DB     the database to (re)create (default epicentr_test)
 #   PYTEST_ARGS extra pytest arguments, ODOO_TEST_TAGS to narrow the Odoo run,
@@ -48,7 +50,7 @@ ALONE_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ALONE"
 echo "== Odoo tests of the addon alone ($ALONE) in a fresh database '$DB'"
 dropdb --if-exists "$DB" 2>/dev/null
 (cd "$ALONE" && PYTHONPATH="$ODOO_SRC" "$VENV/bin/python" "$ODOO_SRC/odoo-bin" --addons-path="$ALONE_PATH" -d "$DB" \
-    -i epicentr_connector --test-tags "${ODOO_TEST_TAGS:-/epicentr_connector}" \
+    -i epicentr_connector,l10n_ua --test-tags "${ODOO_TEST_TAGS:-/epicentr_connector}" \
     --without-demo=all --stop-after-init --log-level=test --http-port="${ODOO_TEST_PORT:-18069}" \
     --db_host= --max-cron-threads=0) > "$LOG" 2>&1
 odoo_rc=$?

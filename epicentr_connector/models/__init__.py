@@ -14,6 +14,8 @@ from . import sale_order_line
 from . import stock_picking
 from . import res_config_settings
 from . import account_move
+from . import account_tax
+from . import account_fiscal_position
 from . import product_product
 from . import product_template
 from . import product_pricelist_item

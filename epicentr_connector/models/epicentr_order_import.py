@@ -110,7 +110,8 @@ class EpicentrOrderImport(models.AbstractModel):
         for m, salesperson, (customer, shipping, invoice) in zip(new, salespeople, contacts):
             pricelist = defaults["pricelist"][customer]
             priced = {"company": company, "currency": pricelist.currency_id or company.currency_id,
-                      "fiscal_position": defaults["fiscal_position"](customer, shipping)}
+                      "fiscal_position": defaults["fiscal_position"](customer, shipping) or defaults["gross"],
+                      "gross": defaults["gross"]}
             lines = [Lines._line_values(line, products, priced) for line in m["lines"]]
             if m["delivery_price"]:
                 lines.append(Lines._delivery_values(m["delivery_price"], priced))
@@ -196,13 +197,14 @@ class EpicentrOrderImport(models.AbstractModel):
         sequence = self.env["ir.sequence"].search(
             [("code", "=", "sale.order"), ("company_id", "in", [company.id, False])], order="company_id", limit=1)
         FiscalPosition = self.env["account.fiscal.position"].with_company(company)
-        if FiscalPosition.search_count([("company_id", "=", company.id)], limit=1):
+        # a customer's fiscal position first (the gross-prices one is never applied by itself)
+        if FiscalPosition.search_count([("company_id", "=", company.id), ("epicentr_gross_prices", "=", False)], limit=1):
             fiscal_position = FiscalPosition._get_fiscal_position  # (customer, delivery contact), as sale.order does
         else:  # none to find: spare each order the search
             def fiscal_position(_customer, _shipping):
                 return FiscalPosition
         return {"warehouse": warehouse, "pricelist": pricelist, "line": line, "sequence": sequence,
-                "fiscal_position": fiscal_position}
+                "fiscal_position": fiscal_position, "gross": FiscalPosition._epicentr_gross_for(company)}
 
     @api.model
     def _update_order(self, order, m, partners):

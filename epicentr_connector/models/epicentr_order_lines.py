@@ -61,17 +61,21 @@ class EpicentrOrderLines(models.AbstractModel):
     # ------------------------------------------------------------------ taxes and prices
 
     @api.model
-    def _priced(self, product, quantity, total, order):
-        """The line values that put ``product`` at Epicentr's ``total`` (taxes included): the
-        product's taxes as Odoo maps them (sale.order.line._compute_tax_id) and the unit price
-        before them. ``order``: {company, fiscal_position, currency} of the order (_pricing())."""
+    def _priced(self, product, quantity, total, order, price=None):
+        """The line values that put ``product`` at Epicentr's ``total``. Epicentr's prices are what
+        the buyer pays, taxes included: the product's taxes, mapped by the order's fiscal position
+        (sale.order.line._compute_tax_id), then each price-excluded one by its price-included twin,
+        so that the line keeps Epicentr's unit ``price`` and Odoo backs the tax out of it.
+        ``order``: {company, fiscal_position, gross, currency} of the order (_pricing())."""
         taxes = order["fiscal_position"].map_tax(product.taxes_id._filter_taxes_by_company(order["company"]))
+        taxes = order["gross"]._epicentr_gross_taxes(taxes)
+        price_unit, discount = self._unit_price(total, quantity, taxes, product, order, price)
         return {
             "product_id": product.id,
             "product_uom_qty": quantity,
             "tax_id": [fields.Command.set(taxes.ids)],
-            "price_unit": self._unit_price(total, quantity, taxes, product, order["company"], order["currency"]),
-            "discount": 0.0,  # a pricelist's discount would move the total off Epicentr's
+            "price_unit": price_unit,
+            "discount": discount,  # zero but where Epicentr's subtotal is below price × quantity
             "epicentr_price_total": total,
         }
 
@@ -79,34 +83,64 @@ class EpicentrOrderLines(models.AbstractModel):
     def _pricing(self, order):
         """What _priced() needs of a sale order."""
         return {"company": order.company_id, "fiscal_position": order.fiscal_position_id,
+                "gross": self.env["account.fiscal.position"]._epicentr_gross_for(order.company_id),
                 "currency": order.currency_id or order.company_id.currency_id}
 
     @api.model
-    def _unit_price(self, total, quantity, taxes, product, company, currency):
-        """The unit price whose line total, once Odoo adds ``taxes``, is ``total``, as close as
-        the unit price's digits (decimal precision "Product Price") allow."""
+    def _unit_price(self, total, quantity, taxes, product, order, price=None):
+        """(unit price, discount) whose line total with ``taxes``, as the order computes it, is
+        ``total``: Epicentr's own unit ``price`` when it gives the total (the usual case: the taxes
+        are included in it), else the unit price of the "Product Price" digits nearest to it, with
+        the discount that closes what those digits cannot (an Epicentr subtotal below price ×
+        quantity). A tax still on top of the price (where an accountant mapped a tax to a
+        price-excluded one) is solved for the same way."""
+        company, currency = order["company"], order["currency"]
         digits = self.env["decimal.precision"].precision_get("Product Price")
-        guess = float_round(total / quantity, precision_digits=digits)
-        if not taxes:
-            return guess
+        if not quantity:
+            return 0.0, 0.0
         Tax = self.env["account.tax"]
 
-        def line_total(price_unit, rounding_method=None):  # the line's total on the order (Odoo's own rounding)
+        def line_total(price_unit, discount=0.0, rounding_method="round_per_line"):
+            """The line's total as the order shows it: its own kopecks (a whole order rounded per
+            line is the sum of these); unrounded with "round_globally"."""
+            if not taxes:  # what Odoo's computation comes to, without its cost (the usual placeholder line)
+                raw = price_unit * (1 - discount / 100.0) * quantity
+                return currency.round(raw) if rounding_method == "round_per_line" else raw
             base_line = Tax._prepare_base_line_for_taxes_computation(
-                None, price_unit=price_unit, quantity=quantity, tax_ids=taxes, product_id=product, currency_id=currency)
+                None, price_unit=price_unit, quantity=quantity, discount=discount, tax_ids=taxes,
+                product_id=product, currency_id=currency)
             Tax._add_tax_details_in_base_line(base_line, company, rounding_method=rounding_method)
-            if rounding_method:
-                return base_line["tax_details"]["raw_total_included_currency"]
-            Tax._round_base_lines_tax_details([base_line], company)
-            return Tax._get_tax_totals_summary([base_line], currency, company)["total_amount_currency"]
+            details = base_line["tax_details"]
+            if rounding_method != "round_per_line":
+                return details["raw_total_included_currency"]
+            return currency.round(details["raw_total_excluded_currency"]) + sum(
+                currency.round(tax["raw_tax_amount_currency"]) for tax in details["taxes_data"])
 
+        def off(price_unit, discount=0.0):
+            return currency.compare_amounts(line_total(price_unit, discount), total)
+
+        if price is not None and not off(float_round(price, precision_digits=digits)):
+            return float_round(price, precision_digits=digits), 0.0
         # Taxes are affine in the unit price (percentages, fixed amounts, included or not): two
-        # unrounded evaluations give the exact price; of its rounded neighbours the closest total wins.
-        at_guess, at_zero = line_total(guess, "round_globally"), line_total(0.0, "round_globally")
+        # unrounded evaluations give the exact price; its rounded neighbours are tried.
+        guess = float_round(total / quantity, precision_digits=digits)
+        at_guess, at_zero = line_total(guess, rounding_method="round_globally"), line_total(0.0, rounding_method="round_globally")
         exact = guess + (total - at_guess) * guess / (at_guess - at_zero) if at_guess != at_zero else guess
         step = 10 ** -digits
-        candidates = {float_round(exact + k * step, precision_digits=digits) for k in (-1, 0, 1)}
-        return min(candidates, key=lambda price: (abs(line_total(price) - total), abs(price - exact)))
+        candidates = sorted({float_round(exact + k * step, precision_digits=digits) for k in (-1, 0, 1, 2)})
+        for candidate in candidates:
+            if not off(candidate):
+                return candidate, 0.0
+        # No unit price of these digits makes the total: the lowest one above it, less a discount.
+        above = next((c for c in candidates if off(c) > 0), None)
+        if above is not None:
+            discount_digits = self.env["decimal.precision"].precision_get("Discount")
+            first = (1 - total / line_total(above)) * 100
+            for k in (0, 1, -1, 2, -2):
+                discount = float_round(first + k * 10 ** -discount_digits, precision_digits=discount_digits)
+                if 0 < discount < 100 and not off(above, discount):
+                    return above, discount
+        return min(candidates, key=lambda c: (abs(line_total(c) - total), abs(c - exact))), 0.0
 
     @api.model
     def _line_values(self, line, products, order):
@@ -114,7 +148,7 @@ class EpicentrOrderLines(models.AbstractModel):
         product = next((products[code] for code in line["codes"] if code in products), None) or self._product(PLACEHOLDER)
         code = line["codes"][0] if line["codes"] else False
         return {
-            **self._priced(product, line["quantity"], line["total"], order),
+            **self._priced(product, line["quantity"], line["total"], order, line["price"]),
             "name": line["title"] if not code else f"[{code}] {line['title']}",
             "epicentr_product_code": code,
             "epicentr_offer_id": line["offer_id"],
@@ -123,7 +157,7 @@ class EpicentrOrderLines(models.AbstractModel):
     @api.model
     def _delivery_values(self, price, order):
         product = self._product(DELIVERY)
-        return {**self._priced(product, 1, price, order), "name": product.name}
+        return {**self._priced(product, 1, price, order, price), "name": product.name}
 
     @api.model
     def _rematch_products(self, orders):
@@ -143,6 +177,49 @@ class EpicentrOrderLines(models.AbstractModel):
                             "name": line.name, "product_uom": product.uom_id.id})
                 healed += 1
         return healed
+
+    @api.model
+    def _move_to_gross_prices(self, orders):
+        """Orders imported before Epicentr's prices were taken as gross (18.0.4 and older: a unit
+        price net of price-excluded taxes, a kopeck off Epicentr's total on about half of them).
+        Open quotations are priced again as an import prices now; confirmed, locked and cancelled
+        orders are left as they are, and each source's chatter lists those priced the old way."""
+        delivery = self._product(DELIVERY)
+        Position = self.env["account.fiscal.position"]
+        quotations = orders.filtered(lambda o: o.state in ("draft", "sent") and not o.locked)
+        for order in quotations:
+            if not order.fiscal_position_id:
+                order.fiscal_position_id = Position._epicentr_gross_for(order.company_id)
+            pricing = self._pricing(order)
+            for line in order.order_line.filtered(
+                    lambda l: l.epicentr_offer_id or l.epicentr_product_code or l.product_id == delivery):
+                line.write({**self._priced(line.product_id, line.product_uom_qty, epicentr_total(line), pricing),
+                            "name": line.name})
+        old_way = (orders - quotations).filtered(
+            lambda o: o.state != "cancel" and any(tax._epicentr_needs_twin() for tax in o.order_line.tax_id))
+        for source, left in old_way.grouped("epicentr_source_id").items():
+            shop = source.with_context(lang=source.company_id.partner_id.lang or self.env.lang)
+            off = left.filtered("epicentr_total_mismatch")
+            body = Markup("<p>%s</p>") % shop.env._(
+                "Epicentr's prices are now taken with their taxes included, so that every order's total is "
+                "what the buyer pays. %(count)s confirmed orders priced the old way (before the taxes) are left as "
+                "they are; %(off)s of them differ from Epicentr's total:",
+                count=len(left), off=len(off))
+            body += Markup("<ul>%s</ul>") % Markup("").join(
+                Markup("<li>%s</li>") % shop.env._(
+                    "%(order)s (Epicentr %(number)s): %(total)s in Odoo, %(paid)s on Epicentr", order=order.name,
+                    number=order.epicentr_number, total=formatLang(self.env, order.amount_total, currency_obj=order.currency_id),
+                    paid=formatLang(self.env, order.amount_total + self._gap(order), currency_obj=order.currency_id))
+                for order in off[:100])
+            source.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+        return quotations, old_way
+
+    @api.model
+    def _gap(self, order):
+        """What the buyer pays Epicentr less Odoo's total."""
+        delivery = self._product(DELIVERY)
+        shipping = order.order_line.filtered(lambda l: l.product_id == delivery)
+        return order.epicentr_subtotal + sum(epicentr_total(line) for line in shipping) - order.amount_total
 
     # ------------------------------------------------------------------ later changes on Epicentr
 
@@ -207,7 +284,7 @@ class EpicentrOrderLines(models.AbstractModel):
             else:  # a changed line, or the delivery line at a new price (quantity 1)
                 quantity = item.get("quantity", 1)
                 commands.append(fields.Command.update(line[:1].id, {
-                    **self._priced(line[:1].product_id, quantity, item["total"], values),
+                    **self._priced(line[:1].product_id, quantity, item["total"], values, item.get("price")),
                     "epicentr_offer_id": item.get("offer_id") or line[:1].epicentr_offer_id}))
                 commands += [fields.Command.delete(extra.id) for extra in line[1:]]
         order.write({"order_line": commands})

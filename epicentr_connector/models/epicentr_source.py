@@ -138,6 +138,7 @@ class EpicentrSource(models.Model):
         help="The pricelist, and so the currency, of the imported orders: choose one in UAH. "
         "Prices always come from Epicentr; the pricelist does not change them.",
     )
+    tax_rounding = fields.Selection(related="company_id.tax_calculation_rounding_method", string="Tax Rounding")
     rule_ids = fields.One2many(
         "epicentr.status.rule", "source_id", string="Status Rules",
         help="What to set on Epicentr when something happens to the order in Odoo. Review them "

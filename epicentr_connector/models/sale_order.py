@@ -105,9 +105,9 @@ class SaleOrder(models.Model):
     epicentr_items_digest = fields.Char(readonly=True, copy=False)
     epicentr_total_mismatch = fields.Boolean(
         string="Total Differs from Epicentr", compute="_compute_epicentr_total_mismatch", store=True,
-        help="The order's lines (delivery aside) do not add up to the subtotal the buyer pays on "
-        "Epicentr: a line was changed or added in Odoo, or no unit price of the product price's "
-        "digits gives Epicentr's line total with the product's taxes.",
+        help="The order's total is not what the buyer pays on Epicentr (the items and the "
+        "delivery): a line was added or changed in Odoo, or a discount given (or, where the company "
+        "rounds taxes globally, fractions of a kopeck moved the total).",
     )
     epicentr_url = fields.Char(string="Epicentr Cabinet Link", compute="_compute_epicentr_url")
     epicentr_outbox_ids = fields.One2many("epicentr.outbox", "order_id", readonly=True)
@@ -174,17 +174,16 @@ class SaleOrder(models.Model):
         for order in self:
             order.epicentr_needs_mapping = bool(placeholder) and placeholder in order.order_line.product_id
 
-    @api.depends("epicentr_subtotal", "state", "order_line.price_total", "order_line.product_id")
+    @api.depends("epicentr_subtotal", "state", "amount_total", "order_line.epicentr_price_total", "order_line.product_id")
     def _compute_epicentr_total_mismatch(self):
-        delivery = self.env.ref("epicentr_connector.product_epicentr_delivery", raise_if_not_found=False)
+        """Odoo's total against what the buyer pays Epicentr: the items' subtotal and the delivery."""
+        Lines = self.env["epicentr.order.lines"]
         for order in self:
             if not order.epicentr_source_id or order.state == "cancel":
                 order.epicentr_total_mismatch = False
                 continue
-            lines = order.order_line.filtered(lambda l: not l.display_type and l.product_id != delivery)
             currency = order.currency_id or order.company_id.currency_id
-            order.epicentr_total_mismatch = bool(currency.compare_amounts(
-                currency.round(sum(lines.mapped("price_total"))), order.epicentr_subtotal))
+            order.epicentr_total_mismatch = not currency.is_zero(Lines._gap(order))
 
     @api.depends("epicentr_uuid")
     def _compute_epicentr_url(self):
@@ -198,6 +197,18 @@ class SaleOrder(models.Model):
             # An order imported as already sold keeps Epicentr's date, not the import's.
             values.pop("date_order", None)
         return values
+
+    def _compute_fiscal_position_id(self):
+        """An Epicentr order's fiscal position: the customer's, else the one that says Epicentr's
+        prices include taxes (its lines map to price-included taxes either way: sale.order.line)."""
+        before = {order: order.fiscal_position_id for order in self}
+        result = super()._compute_fiscal_position_id()
+        Position = self.env["account.fiscal.position"]
+        for order in self.filtered(lambda o: o.epicentr_source_id and not o.fiscal_position_id):
+            order.fiscal_position_id = Position._epicentr_gross_for(order.company_id)
+            if order.fiscal_position_id == before[order]:
+                order.show_update_fpos = False  # nothing to update: it is the one the lines have
+        return result
 
     @api.model_create_multi
     def create(self, vals_list):

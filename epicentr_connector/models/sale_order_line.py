@@ -16,6 +16,15 @@ class SaleOrderLine(models.Model):
     )
     epicentr_price_total = fields.Monetary(
         string="Epicentr Line Total", copy=False, readonly=True,
-        help="What the buyer pays Epicentr for this line, taxes included. The unit price is set "
-        "so that Odoo's total with the product's taxes is this amount.",
+        help="What the buyer pays Epicentr for this line, taxes included: the line keeps "
+        "Epicentr's unit price with the product's taxes included in it.",
     )
+
+    def _compute_tax_id(self):
+        """On an Epicentr order, a line's price is gross as Epicentr's are (a line a salesperson
+        adds too): each price-excluded tax becomes its price-included twin."""
+        result = super()._compute_tax_id()
+        Position = self.env["account.fiscal.position"]
+        for line in self.filtered(lambda l: l.order_id.epicentr_source_id and l.tax_id):
+            line.tax_id = Position._epicentr_gross_for(line.company_id)._epicentr_gross_taxes(line.tax_id)
+        return result

@@ -16,3 +16,4 @@ from . import test_place_titles
 from . import test_offers
 from . import test_order_talk
 from . import test_deadline_report
+from . import test_money

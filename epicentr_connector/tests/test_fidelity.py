@@ -1,32 +1,13 @@
 from odoo import Command
 from odoo.tests import tagged
 
-from .common import ImportCommon
-
-
-def item(code, price, quantity, title=None):
-    """An Epicentr item of the seller's product ``code``."""
-    return {"offerId": f"offer-{code}", "productId": f"p-{code}", "productExternalId": code, "sku": code,
-            "title": title or f"Товар {code}", "price": price, "quantity": quantity,
-            "subtotal": round(price * quantity, 2), "measure": "шт.", "ratio": 1}
+from .common import ImportCommon, item
 
 
 @tagged("post_install", "-at_install")
 class TestFidelity(ImportCommon):
-    """What Odoo shows equals what Epicentr has: taxes, later changes of the items, company buyers."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        Tax = cls.env["account.tax"]
-        cls.vat_excluded = Tax.create({"name": "ПДВ 20%", "amount": 20, "type_tax_use": "sale",
-                                       "price_include_override": "tax_excluded"})
-        cls.vat_included = Tax.create({"name": "ПДВ 20% (в ціні)", "amount": 20, "type_tax_use": "sale",
-                                       "price_include_override": "tax_included"})
-        cls.excise = Tax.create({"name": "Акциз 5%", "amount": 5, "type_tax_use": "sale",
-                                 "price_include_override": "tax_excluded"})
-        cls.tax_setups = {"no tax": Tax, "price-included 20 %": cls.vat_included,
-                          "price-excluded 20 %": cls.vat_excluded, "several taxes": cls.vat_excluded | cls.excise}
+    """What Odoo shows equals what Epicentr has: later changes of the items, company buyers (the
+    money, to the cent under every tax set-up: test_money)."""
 
     def add(self, **overrides):
         """A sandbox order, delivered free unless the test says otherwise."""
@@ -46,67 +27,6 @@ class TestFidelity(ImportCommon):
         delivery = 0.0 if shipment["isFree"] else shipment["deliveryPrice"] or 0.0
         self.assertAlmostEqual(order.amount_total, card["subtotal"] + delivery, delta=0.001)
         self.assertFalse(order.epicentr_total_mismatch)
-
-    # ------------------------------------------------------------------ taxes
-
-    def test_taxes_kept_and_totals_are_epicentr_on_import_rematch_and_changes(self):
-        for number, (setup, taxes) in enumerate(self.tax_setups.items()):
-            with self.subTest(setup):
-                a, b = f"T{number}-A", f"T{number}-B"
-                self.env["product.product"].create({"name": a, "default_code": a, "taxes_id": [Command.set(taxes.ids)]})
-                card = self.add(statusCode="confirmed", items=[item(a, 975.77, 1), item(b, 1234.56, 1)],
-                                subtotal=2210.33, address={"shipment": {"deliveryPrice": 70.0, "isFree": False}})
-                self.sync()
-                order = self.order_for(card)
-                line_a, line_b = self.lines(order)
-                self.assertEqual(line_a.tax_id, taxes, "the product's taxes are kept (VAT is not lost)")
-                self.assertEqual(line_b.product_id, self.placeholder_product)
-                self.assert_totals_are_epicentr(order, card)
-                if taxes and not any(taxes.mapped("price_include")):
-                    self.assertLess(line_a.price_unit, 975.77, "the unit price is before the taxes")
-                    self.assertGreater(order.amount_tax, 0)
-                # the product appears: the button swaps it in at Epicentr's total, with its taxes
-                self.env["product.product"].create({"name": b, "default_code": b, "taxes_id": [Command.set(taxes.ids)]})
-                order.action_epicentr_rematch_products()
-                self.assertEqual((line_b.product_id.default_code, line_b.tax_id), (b, taxes))
-                self.assertAlmostEqual(line_b.price_total, 1234.56, places=2)
-                self.assert_totals_are_epicentr(order, card)
-                # Epicentr changes a quantity: the quotation follows, still at Epicentr's totals
-                self.sandbox.store.platform_edit_items(card["id"], quantities={f"offer-{a}": 2})
-                self.sync()
-                self.assertEqual(line_a.product_uom_qty, 2)
-                self.assertEqual(line_a.tax_id, taxes)
-                # two units, two taxes each rounded: no unit price of two digits may give the total;
-                # then the order says so (four digits make it exact: the test below)
-                self.assert_total_or_flagged(order, card["subtotal"] + 70.0)
-
-    def test_rematch_at_the_sync_keeps_epicentr_total(self):
-        card = self.add(statusCode="confirmed", items=[item("RM-1", 975.77, 1)], subtotal=975.77)
-        self.sync()
-        self.env["product.product"].create({"name": "RM-1", "default_code": "RM-1",
-                                            "taxes_id": [Command.set(self.vat_excluded.ids)]})
-        self.sync()  # the order did not change on Epicentr: the sync heals it and keeps the total
-        order = self.order_for(card)
-        self.assertFalse(order.epicentr_needs_mapping)
-        self.assertEqual(order.order_line.tax_id, self.vat_excluded)
-        self.assertAlmostEqual(order.amount_untaxed, 813.14, places=2)
-        self.assert_totals_are_epicentr(order, card)
-
-    def test_quantities_above_one_are_exact_with_four_price_digits(self):
-        self.env["product.product"].create({"name": "Q-3", "default_code": "Q-3",
-                                            "taxes_id": [Command.set(self.vat_excluded.ids)]})
-        card = self.add(statusCode="confirmed", items=[item("Q-3", 33.33, 3)], subtotal=99.99)
-        self.sync()
-        order = self.order_for(card)
-        # two digits: no unit price gives 99.99 with 20 % on top; the nearest is taken, and flagged
-        self.assertAlmostEqual(order.amount_total, 99.99, delta=0.03)
-        self.assertNotAlmostEqual(order.amount_total, 99.99, places=2)
-        self.assertTrue(order.epicentr_total_mismatch)
-        self.env.ref("product.decimal_price").digits = 4
-        self.sandbox.store.platform_edit_items(card["id"], quantities={"offer-Q-3": 6})
-        self.sync()
-        self.assertEqual(order.order_line.price_unit, 27.775)
-        self.assert_totals_are_epicentr(order, card)
 
     # ------------------------------------------------------------------ items changed on Epicentr
 

@@ -181,7 +181,8 @@ class TestOrderImport(ImportCommon):
         order.action_epicentr_rematch_products()
         self.assertEqual(line.product_id, drill)
         self.assertAlmostEqual(line.price_total, 3998.0, places=2, msg="Epicentr's total is kept")
-        self.assertEqual(line.tax_id, drill.taxes_id, "with the product's taxes")
+        self.assertEqual(line.order_id.fiscal_position_id.map_tax(drill.taxes_id), line.tax_id,
+                         "with the product's taxes, included in Epicentr's price")
         self.assertFalse(order.epicentr_needs_mapping)
 
     def test_unmatched_line_heals_at_the_next_sync(self):
@@ -200,7 +201,8 @@ class TestOrderImport(ImportCommon):
         self.sync()
         order = self.imported(card)
         self.assertEqual(order.order_line.filtered(lambda l: l.epicentr_product_code).product_id, products)
-        self.assert_total_or_flagged(order, card["subtotal"] + 70.0)
+        self.assertEqual(order.amount_total, round(card["subtotal"] + 70.0, 2), "under the default tax too")
+        self.assertFalse(order.epicentr_total_mismatch)
         self.assertEqual(order.epicentr_subtotal, card["subtotal"])
         self.assertEqual(order.client_order_ref, card["number"])
 

@@ -116,6 +116,11 @@ class TestOrderTalk(PushCommon):
         self.assertEqual(lines.mapped("epicentr_offer_id"), [first["offerId"]])
         self.assertEqual(lines.product_uom_qty, first_quantity + 1 if first_quantity < 2 else 1)
         self.assertAlmostEqual(order.epicentr_subtotal, self.sandbox.store.orders[card["id"]]["subtotal"])
+        # under the products' default (price-excluded) tax, still what the buyer pays, to the kopeck
+        edited = self.sandbox.store.orders[card["id"]]
+        shipment = edited["address"]["shipment"]
+        self.assertEqual(order.amount_total, round(edited["subtotal"] + (0 if shipment["isFree"] else shipment["deliveryPrice"]), 2))
+        self.assertFalse(order.epicentr_total_mismatch)
 
     def test_items_refused_by_epicentr_leave_the_lines_alone(self):
         order, card = self.cash_order_of_two_items()
