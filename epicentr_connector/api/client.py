@@ -36,11 +36,11 @@ from .exceptions import (
     EpicentrTransientError,
 )
 from .wire import (
-    PATH_VALUE_PATTERNS,
     SHAPES,
     checked_base_url,
     describe_transport_error,
     has_shape,
+    is_path_value,
     order_filters,
     error_from_answer,
     read_body,
@@ -251,9 +251,10 @@ class EpicentrClient:
         """The outcome of the seller's call to the buyer: success, first_fail, second_fail or email_sent."""
         self._call("POST", endpoints.CALL_STATUS, json={"callStatus": call_status}, order_id=order_id)
 
-    def get_comments(self, order_id, page_size=100, max_pages=20):
+    def get_comments(self, order_id, page_size=100, max_pages=5):
         """The order's comment thread: [{content, firstName, lastName, userId, createdAt}, ...],
-        every page of it (offset/limit; at most ``max_pages`` of them)."""
+        every page of it (offset/limit; at most ``max_pages`` of them: a thread is a conversation
+        with a buyer, and a longer one is a fault)."""
         comments = []
         for _page in range(max_pages):
             answer = self._call("GET", endpoints.COMMENTS, params={"offset": len(comments), "limit": page_size},
@@ -294,7 +295,7 @@ class EpicentrClient:
         """The path of the version of ``endpoint`` in use, with checked values filled in."""
         template = endpoint.fallback if endpoint in self._missing_routes else endpoint.path
         for name, value in path_values.items():
-            if not isinstance(value, str) or not PATH_VALUE_PATTERNS[name].fullmatch(value):
+            if not is_path_value(name, value):
                 raise ValueError(f"invalid {name} for an Epicentr path: {value!r}")
         return template.format(**path_values)
 

@@ -69,9 +69,14 @@ def checked_base_url(base_url):
     return base_url.strip().rstrip("/")
 
 
+def is_path_value(name, value):
+    """Whether ``value`` may be put into a path as ``name`` (an order id is a UUID, …)."""
+    return isinstance(value, str) and bool(PATH_VALUE_PATTERNS[name].fullmatch(value))
+
+
 def is_order_id(value):
     """Whether ``value`` is an Epicentr order id (a UUID), the only kind put into a path."""
-    return isinstance(value, str) and bool(PATH_VALUE_PATTERNS["order_id"].fullmatch(value))
+    return is_path_value("order_id", value)
 
 
 def _is_loopback(host):
@@ -184,6 +189,12 @@ def describe_transport_error(exc, timeout):
     return f"connection failed ({type(exc).__name__})"
 
 
+# Control characters PostgreSQL refuses (NUL) or a person cannot see; Epicentr's own message of an
+# error is kept to this many characters.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_MESSAGE_CHARS = 1000
+
+
 def error_from_answer(response, context, redact):
     """The EpicentrError for an error answer, with Epicentr's own message and details."""
     try:
@@ -199,7 +210,8 @@ def error_from_answer(response, context, redact):
     if not isinstance(message, str) or not message:
         message = response.reason or "error"
     details = {"code": code, "errors": errors, **context}
-    message = redact(message)
+    # it is stored (the source's last error, the outbox, an offer's answer): no NUL, not without end
+    message = redact(_UNSTORABLE.sub("", message))[:MAX_MESSAGE_CHARS]
     status = context["status"]
     if status in (401, 403):
         return EpicentrAuthError(message, **details)

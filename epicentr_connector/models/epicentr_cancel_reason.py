@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 
 from .. import const
 from ..api import EpicentrError
+from ..utils.order_mapping import clean_text
 
 _logger = logging.getLogger(__name__)
 
@@ -61,8 +62,10 @@ class EpicentrCancelReason(models.Model):
             for role, _label in ROLES:
                 try:
                     items = source._get_client(retries=0, timeout=(3, 5)).get_cancel_reasons(role)
-                    reasons.update({i["translationKey"]: (i.get("title") or i["translationKey"], role)
-                                    for i in items if i.get("translationKey") and i["translationKey"] not in reasons})
+                    for item in filter(lambda i: isinstance(i, dict), items):  # stored: cleaned and bounded first
+                        key = clean_text(item.get("translationKey") or "", 128).strip()
+                        if key and key not in reasons:
+                            reasons[key] = (clean_text(item.get("title") or "", 256).strip() or key, role)
                 except (EpicentrError, UserError, ValueError, KeyError, TypeError) as exc:
                     _logger.info("Epicentr source %s: %s cancel reasons not read (%s)", source.id, role,
                                  type(exc).__name__)

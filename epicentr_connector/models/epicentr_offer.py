@@ -156,4 +156,6 @@ class EpicentrOffer(models.Model):
             raise AccessError(self.env._("Only Epicentr managers can publish offers."))
         self.sudo().write({"to_check": True, "sent_availability": False, "sent_price": 0, "sent_old_price": 0,
                            "pending_values": False, "next_attempt_at": False})
+        # a request still waited for is given up: these offers go in the next one
+        self.sudo().filtered(lambda o: o.state == "queued").write({"state": "error", "request_id": False})
         self.env.ref("epicentr_connector.ir_cron_epicentr_publish_offers")._trigger()

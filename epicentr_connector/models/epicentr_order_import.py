@@ -233,7 +233,7 @@ class EpicentrOrderImport(models.AbstractModel):
                            # a new partner recomputes the salesperson: keep the one round-robin gave
                            "user_id": order.user_id.id, "team_id": order.team_id.id})
         order.write(values)
-        if not placeholder:
+        if not placeholder or not self._own_placeholder(order, placeholder):
             return
         self.env.flush_all()  # a concurrent update of the order must reach the caller, not the except below
         try:
@@ -241,6 +241,17 @@ class EpicentrOrderImport(models.AbstractModel):
                 placeholder.unlink()
         except (UserError, psycopg2.IntegrityError):  # still referenced somewhere: keep it, archived
             placeholder.active = False
+
+    @api.model
+    def _own_placeholder(self, order, partner):
+        """Whether ``partner`` is what the import made for the hidden buyer of ``order`` alone: a
+        contact of the order's company that no user is and no other order names. Anything else is
+        left as it is, whatever the order says (the reveal removes what it finds there)."""
+        Order = self.env["sale.order"].with_context(active_test=False)
+        return (partner.company_id == order.company_id and not partner.with_context(active_test=False).user_ids
+                and not partner.child_ids and not Order.search_count([
+                    ("id", "!=", order.id), "|", "|", ("partner_id", "=", partner.id),
+                    ("partner_invoice_id", "=", partner.id), ("partner_shipping_id", "=", partner.id)], limit=1))
 
     @api.model
     def _cancel_from_epicentr(self, order):

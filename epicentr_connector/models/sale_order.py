@@ -3,16 +3,22 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from .. import const
 from ..utils.messages import notification
-from ..utils.order_mapping import parse_datetime
+from ..utils.order_mapping import clean_text, parse_datetime
 from ..utils.switches import ServerOnly, switch
 
 
+# Epicentr's comments shown in an order's chatter: at most this many a read, each at most this long
+MAX_COMMENTS_POSTED = 50
+MAX_COMMENT_LENGTH = 4000
+
+
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "epicentr.owned.fields"]
 
     epicentr_source_id = fields.Many2one(
         "epicentr.source", index="btree_not_null", readonly=True,
@@ -210,24 +216,11 @@ class SaleOrder(models.Model):
                 order.show_update_fpos = False  # nothing to update: it is the one the lines have
         return result
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_epicentr_fields({name for vals in vals_list for name in vals})
-        return super().create(vals_list)
-
-    def _check_epicentr_fields(self, names):
-        """Epicentr's data on an order (its source, UUID, status, buyer placeholder …) is the
-        connector's to write: changed over RPC it would point the outbox at another order or
-        account, or make the import remove a real contact."""
-        owned = sorted(name for name in names if name.startswith("epicentr_"))
-        if owned and not self.env.su and not switch(self.env, "epicentr_importing"):
-            raise AccessError(self.env._(
-                "Only the Epicentr connector sets these fields of an order: %(fields)s.", fields=", ".join(owned)))
-
     def action_epicentr_rematch_products(self):
         """Swap products in for the placeholder lines of quotations, where a product with the code now exists."""
         self.check_access("write")
-        healed = self.env["epicentr.order.lines"]._rematch_products(self)
+        importing = self.with_context(epicentr_importing=ServerOnly())  # Epicentr's total stays on the lines
+        healed = importing.env["epicentr.order.lines"]._rematch_products(importing)
         return notification(
             "success" if healed else "warning",
             self.env._("Rematch products"),
@@ -240,7 +233,6 @@ class SaleOrder(models.Model):
     def write(self, vals):
         """Record the Epicentr rules' intents when the state changes (not while importing), and
         settle what Epicentr's new status makes moot."""
-        self._check_epicentr_fields(vals)
         left_new = self.browse()
         if vals.get("epicentr_status", const.HIDDEN_BUYER_STATUS) != const.HIDDEN_BUYER_STATUS:
             left_new = self.filtered(lambda o: o.epicentr_status == const.HIDDEN_BUYER_STATUS)
@@ -349,11 +341,17 @@ class SaleOrder(models.Model):
         sent = set(self.env["epicentr.outbox"].sudo().search([
             ("order_id", "=", self.id), ("kind", "=", "comment"), ("state", "=", "done")]).mapped("comment"))
         ordered = sorted((c for c in comments if isinstance(c, dict)), key=lambda c: str(c.get("createdAt") or ""))
-        for comment in ordered[self.epicentr_comments_read:]:
-            content = str(comment.get("content") or "").strip()
+        new = ordered[self.epicentr_comments_read:]
+        if len(new) > MAX_COMMENTS_POSTED:  # a flood: the latest are shown, the rest counted
+            self.message_post(body=self.env._(
+                "%(count)s more comments on Epicentr are not shown here: read them in the seller cabinet.",
+                count=len(new) - MAX_COMMENTS_POSTED), message_type="comment", subtype_xmlid="mail.mt_note")
+            new = new[-MAX_COMMENTS_POSTED:]
+        for comment in new:
+            content = clean_text(comment.get("content") or "", MAX_COMMENT_LENGTH).strip()
             if not content or content in sent:
                 continue
-            author = " ".join(str(comment.get(key) or "").strip() for key in ("firstName", "lastName")).strip()
+            author = clean_text(" ".join(str(comment.get(key) or "").strip() for key in ("firstName", "lastName")), 128).strip()
             when = comment.get("createdAt")
             try:
                 date = parse_datetime(when, "createdAt")

@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "epicentr.owned.fields"]
 
     epicentr_product_code = fields.Char(
         copy=False,

@@ -23,11 +23,14 @@ from odoo.tools import SQL
 
 from .. import const
 from ..api import EpicentrAuthError, EpicentrError, EpicentrNotFound, EpicentrRateLimited, EpicentrValidationError
+from ..api.wire import is_path_value
 from ..utils.cron_frame import try_lock
+from ..utils.order_mapping import clean_text
 
 PUBLISH_LOCK_NAMESPACE = 0x45504F46
 RESULT_WAIT = timedelta(seconds=1)  # asking for a result sooner only finds it still queued
 RETRY_WAIT = timedelta(minutes=2)  # after a transient failure
+RESULT_GIVE_UP = timedelta(minutes=30)  # a request still "enqueued" then is sent again, not read forever
 
 
 def wanted_values(source, offers):
@@ -91,8 +94,9 @@ def answer_text(source, errors):
     """Epicentr's per-item errors in words, in the language of the user or, in the cron, of the
     source's company."""
     lang = source.env.lang or source.company_id.partner_id.lang or "en_US"
-    return "; ".join(str(const.OFFER_ERRORS[key]._translate(lang)) if key in const.OFFER_ERRORS else str(key)
-                     for key in error_keys(errors))
+    return clean_text("; ".join(
+        str(const.OFFER_ERRORS[key]._translate(lang)) if key in const.OFFER_ERRORS else clean_text(key, 200)
+        for key in error_keys(errors)), 1000)
 
 
 class OfferPublication:
@@ -161,6 +165,7 @@ class OfferPublication:
 
     def _read_results(self):
         Offer = self.env["epicentr.offer"].sudo()
+        Offer.flush_model(["source_id", "state", "request_id", "sent_at"])
         self.env.cr.execute(SQL(
             "SELECT request_id, max(sent_at) <= %s FROM epicentr_offer WHERE source_id = %s AND state = 'queued' "
             "GROUP BY request_id ORDER BY min(id)", fields.Datetime.now() - RESULT_WAIT, self.source.id))
@@ -168,11 +173,18 @@ class OfferPublication:
         for request_id, due in requests:
             if not due:
                 continue
+            offers = Offer.search([("source_id", "=", self.source.id), ("request_id", "=", request_id),
+                                   ("state", "=", "queued")])
+            if not offers:
+                continue
+            if not is_path_value("request_id", request_id) or min(offers.mapped("sent_at")) < fields.Datetime.now() - RESULT_GIVE_UP:
+                offers.write({"state": "error", "to_check": True, "request_id": False, "answer": self.env._(
+                    "Epicentr did not give this request's results within %(minutes)s minutes: it is sent again.",
+                    minutes=int(RESULT_GIVE_UP.total_seconds() // 60))})
+                continue
             if not self._budget_left():
                 return
             self._count_request("results", request_id)
-            offers = Offer.search([("source_id", "=", self.source.id), ("request_id", "=", request_id),
-                                   ("state", "=", "queued")])
             try:
                 answer = self.client.get_offer_results(request_id)
             except EpicentrNotFound:  # results are kept 14 days: send the values again
@@ -269,6 +281,11 @@ class OfferPublication:
         except EpicentrError as error:  # 5xx, timeout, dropped: sent again in a while
             offers.write({"state": "error", "answer": self.source._describe_error(error),
                           "next_attempt_at": fields.Datetime.now() + RETRY_WAIT})
+            self._wake(RETRY_WAIT)
+            return True
+        if not is_path_value("request_id", answer.get("requestId")):  # its results could never be asked for
+            offers.write({"state": "error", "next_attempt_at": fields.Datetime.now() + RETRY_WAIT, "answer": self.env._(
+                "Epicentr's answer had no usable request id: the offers are sent again in a while.")})
             self._wake(RETRY_WAIT)
             return True
         request.request_id = answer["requestId"]

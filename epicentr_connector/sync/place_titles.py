@@ -12,6 +12,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tools import SQL
 
+from ..utils.order_mapping import clean_text
+
 TITLE_MAX_AGE = timedelta(days=30)
 # the list entry's shipment key -> the card's joined object
 PLACES = {"settlementId": "settlement", "officeId": "office"}
@@ -24,7 +26,8 @@ def _shipment(entry):
 
 def _refs(entry):
     """{joined object name: dictionary id} of the places ``entry`` names."""
-    return {PLACES[key]: ref for key, ref in _shipment(entry).items() if key in PLACES and isinstance(ref, str) and ref}
+    return {PLACES[key]: clean_text(ref, 64) for key, ref in _shipment(entry).items()
+            if key in PLACES and isinstance(ref, str) and clean_text(ref, 64)}
 
 
 class PlaceTitles:
@@ -52,9 +55,9 @@ class PlaceTitles:
         """Keep the titles a card joins to its places (the freshest there are)."""
         for name, ref in _refs(card).items():
             place = card.get(name)
-            if isinstance(place, dict) and place.get("id") in (None, ref) and isinstance(place.get("title"), str) \
-                    and place["title"].strip():
-                self.titles[ref] = self.read[ref] = place["title"].strip()
+            title = clean_text(place["title"], 512).strip() if isinstance(place, dict) and isinstance(place.get("title"), str) else ""
+            if title and (place.get("id") is None or clean_text(place["id"], 64) == ref):
+                self.titles[ref] = self.read[ref] = title
 
     def expect(self, entry):
         """The card of ``entry`` is being read: the titles of its places are on their way."""

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from ..utils.switches import ServerOnly
 from .epicentr_sandbox import Sandbox
 
-from odoo import fields
-from odoo.tests import TransactionCase
+from odoo import Command, fields
+from odoo.tests import TransactionCase, new_test_user
 from odoo.tests.common import BlockedRequest, _super_send
 
 SANDBOX_TOKEN = "sandbox-token"
@@ -207,6 +207,33 @@ class PushCommon(EpicentrCommon):
         wizard.action_cancel_orders()
         self.assertEqual(order.state, "cancel")
         return wizard
+
+
+class SecurityCommon(PushCommon):
+    """Attacking users of a company using the addon: salespeople with and without access to the
+    source, a stock user, a portal user, an Epicentr manager, and a manager of company B with a
+    source of its own."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Epicentr security company B"})
+        salesman, manager = "sales_team.group_sale_salesman_all_leads", "epicentr_connector.group_epicentr_manager"
+
+        def user(login, groups, company=cls.env.company):
+            return new_test_user(cls.env, login=login, groups=groups, company_id=company.id,
+                                 company_ids=[Command.set(company.ids)])
+
+        cls.with_access = user("epc_sec_with", f"base.group_user,{salesman}")
+        cls.without_access = user("epc_sec_without", f"base.group_user,{salesman}")
+        cls.stock_user = user("epc_sec_stock", "base.group_user,stock.group_stock_user")
+        cls.portal = user("epc_sec_portal", "base.group_portal")
+        cls.manager = user("epc_sec_manager", f"base.group_user,{manager}")
+        cls.manager_b = user("epc_sec_manager_b", f"base.group_user,{manager}", cls.company_b)
+        cls.source.access_user_ids = cls.with_access
+        cls.source_b = cls.env["epicentr.source"].with_company(cls.company_b).create({
+            "name": "Shop of company B", "base_url": cls.sandbox.url, "api_token": SANDBOX_TOKEN,
+            "company_id": cls.company_b.id})
 
 
 def item(code, price, quantity, title=None):

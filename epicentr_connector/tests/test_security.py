@@ -9,42 +9,20 @@ import time
 import uuid
 from pathlib import Path
 
-from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..api import wire
 from ..utils.switches import ServerOnly
-from .common import SANDBOX_TOKEN, PushCommon
+from .common import SANDBOX_TOKEN, SecurityCommon
 
 SOURCE_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_source"
 HOSTILE_TEXT = '<a href="https://evil.example/login">Log in again</a><img src="https://evil.example/pixel.png">'
 
 
 @tagged("post_install", "-at_install")
-class TestSecurity(PushCommon):
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company_b = cls.env["res.company"].create({"name": "Epicentr security company B"})
-        salesman, manager = "sales_team.group_sale_salesman_all_leads", "epicentr_connector.group_epicentr_manager"
-
-        def user(login, groups, company=cls.env.company):
-            return new_test_user(cls.env, login=login, groups=groups, company_id=company.id,
-                                 company_ids=[Command.set(company.ids)])
-
-        cls.with_access = user("epc_sec_with", f"base.group_user,{salesman}")
-        cls.without_access = user("epc_sec_without", f"base.group_user,{salesman}")
-        cls.stock_user = user("epc_sec_stock", "base.group_user,stock.group_stock_user")
-        cls.portal = user("epc_sec_portal", "base.group_portal")
-        cls.manager = user("epc_sec_manager", f"base.group_user,{manager}")
-        cls.manager_b = user("epc_sec_manager_b", f"base.group_user,{manager}", cls.company_b)
-        cls.source.access_user_ids = cls.with_access
-        cls.source_b = cls.env["epicentr.source"].with_company(cls.company_b).create({
-            "name": "Shop of company B", "base_url": cls.sandbox.url, "api_token": SANDBOX_TOKEN,
-            "company_id": cls.company_b.id})
+class TestSecurity(SecurityCommon):
 
     def failed_order(self):
         """An imported, confirmed order whose cancellation Epicentr refused (a failed entry)."""

@@ -216,6 +216,7 @@ class TestSource(EpicentrCommon):
         self.assertFalse(source.copy().sudo().api_token, "a copy starts without the token")
 
     def test_salesman_reads_only(self):
+        self.source.access_user_ids = self.salesman  # a salesperson sees the sources they have access to
         source = self.source.with_user(self.salesman)
         self.assertEqual(source.name, "Sandbox shop")
         with self.assertRaises(AccessError):

@@ -61,9 +61,11 @@ def normalize_phone(raw, region="UA"):
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def clean_text(value):
-    """``value`` as text without control characters (so that PostgreSQL accepts it)."""
-    return _CONTROL_CHARS.sub("", str(value))
+def clean_text(value, limit=None):
+    """``value`` as text without control characters (so that PostgreSQL accepts it), cut to
+    ``limit`` characters when given (a field or a message Epicentr could fill without end)."""
+    text = _CONTROL_CHARS.sub("", str(value))
+    return text[:limit] if limit else text
 
 
 def _text(value):

@@ -14,6 +14,12 @@ class EpicentrCancelWizard(models.TransientModel):
     comment = fields.Text(help="Sent to Epicentr with the reason (optional).")
     past_new = fields.Boolean(compute="_compute_past_new")
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        wizards.order_ids.check_access("write")
+        return wizards
+
     @api.model
     def _selection_reasons(self):
         orders = self.env["sale.order"].browse(self.env.context.get("default_order_ids") or [])

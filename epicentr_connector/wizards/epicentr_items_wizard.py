@@ -12,9 +12,9 @@ class EpicentrItemsWizard(models.TransientModel):
     changes the items on Epicentr, then reads the order back and the quotation follows it."""
 
     _name = "epicentr.items.wizard"
+    _inherit = "epicentr.talk.mixin"
     _description = "Change the items of an Epicentr order"
 
-    order_id = fields.Many2one("sale.order", required=True, ondelete="cascade", readonly=True)
     epicentr_status = fields.Char(related="order_id.epicentr_status")
     line_ids = fields.One2many("epicentr.items.wizard.line", "wizard_id", string="Items")
 
@@ -29,6 +29,8 @@ class EpicentrItemsWizard(models.TransientModel):
         return values
 
     def action_send(self):
+        """Queue the changes, checked against the order's own lines (the browser's copy of the
+        items, offer ids and quantities, is not trusted): only its items, only lowered."""
         self.ensure_one()
         order = self.order_id
         order.check_access("write")
@@ -36,14 +38,17 @@ class EpicentrItemsWizard(models.TransientModel):
             raise UserError(self.env._(
                 "Epicentr lets the seller change the items only before the order is confirmed; this one is not a "
                 "quotation on Epicentr any more."))
+        current = {line.epicentr_offer_id: line.product_uom_qty for line in order.order_line if line.epicentr_offer_id}
+        if any(line.offer_id not in current for line in self.line_ids):
+            raise UserError(self.env._("Only the order's own items can be changed."))
         if any(line.new_quantity < 0 or line.new_quantity != int(line.new_quantity) for line in self.line_ids):
             raise UserError(self.env._("Quantities are whole numbers, 0 to remove the item."))
+        if any(line.new_quantity > current[line.offer_id] for line in self.line_ids):
+            raise UserError(self.env._("Epicentr lets the seller lower a quantity or remove an item, not raise it."))
         changes = {line.offer_id: int(line.new_quantity) for line in self.line_ids
-                   if line.new_quantity != line.quantity}
+                   if line.new_quantity != current[line.offer_id]}
         if not changes:
             raise UserError(self.env._("Nothing changed."))
-        if all(line.new_quantity == 0 for line in self.line_ids):
+        if all(changes.get(offer) == 0 for offer in current):
             raise UserError(self.env._("An order keeps at least one item: cancel it instead."))
-        self.env["epicentr.outbox"].sudo()._enqueue([{
-            "source_id": order.epicentr_source_id.id, "order_id": order.id, "kind": "items", "item_changes": changes}])
-        return {"type": "ir.actions.act_window_close"}
+        return self._enqueue({"kind": "items", "item_changes": changes})

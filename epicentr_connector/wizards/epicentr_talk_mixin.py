@@ -1,8 +1,8 @@
 """What a salesperson tells Epicentr about an order without the cabinet: the result of the call to
-the buyer, and a comment in the order's thread. Both go through the outbox, after the click's
-commit, like every write to Epicentr."""
+the buyer, a comment in the order's thread, lower quantities of its items. All go through the
+outbox, after the click's commit, like every write to Epicentr."""
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -12,6 +12,12 @@ class EpicentrTalkMixin(models.AbstractModel):
 
     order_id = fields.Many2one("sale.order", required=True, ondelete="cascade", readonly=True)
     skip_contact = fields.Boolean(related="order_id.epicentr_skip_contact")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        wizards.order_id.check_access("write")  # a wizard is opened on an order its user may change
+        return wizards
 
     def _enqueue(self, values):
         """An outbox entry for the order, for whoever may change the order (checked before the sudo)."""

@@ -9,7 +9,8 @@ nested one: "address.shipment").
 
 A hostile or broken server, for the bounds the client keeps: replace (field= set to value= in
 the answer; dotted, a number indexing a list: "items.0.id"), huge (the answer padded to size= bytes),
-endless (a list page of the items= given, with a fresh `next` cursor every time).
+endless (a list page of the items= given, with a fresh `next` cursor every time; with fresh=True
+the items get new ids on every page).
 """
 import json
 import socket
@@ -82,7 +83,10 @@ def fault_response(fault, environ):
     if fault.kind in ("drop_after", "malformed", "missing", "replace", "huge"):
         return None
     if fault.kind == "endless":
-        page = {"items": fault.params.get("items", []), "next": uuid.uuid4().hex}
+        items = fault.params.get("items", [])
+        if fault.params.get("fresh"):  # every page other orders: a list that never ends
+            items = [{**item, "id": str(uuid.uuid4())} for item in items]
+        page = {"items": items, "next": uuid.uuid4().hex}
         return Response(json.dumps(page), 200, content_type="application/json")
     if fault.kind == "refuse":
         status = int(fault.params.get("status", 400))
