@@ -69,13 +69,12 @@ class EpicentrOrderLines(models.AbstractModel):
         ``order``: {company, fiscal_position, gross, currency} of the order (_pricing())."""
         taxes = order["fiscal_position"].map_tax(product.taxes_id._filter_taxes_by_company(order["company"]))
         taxes = order["gross"]._epicentr_gross_taxes(taxes)
-        price_unit, discount = self._unit_price(total, quantity, taxes, product, order, price)
         return {
             "product_id": product.id,
             "product_uom_qty": quantity,
             "tax_id": [fields.Command.set(taxes.ids)],
-            "price_unit": price_unit,
-            "discount": discount,  # zero but where Epicentr's subtotal is below price × quantity
+            "price_unit": self._unit_price(total, quantity, taxes, product, order, price),
+            "discount": 0.0,  # a pricelist's discount would move the total off Epicentr's
             "epicentr_price_total": total,
         }
 
@@ -88,27 +87,25 @@ class EpicentrOrderLines(models.AbstractModel):
 
     @api.model
     def _unit_price(self, total, quantity, taxes, product, order, price=None):
-        """(unit price, discount) whose line total with ``taxes``, as the order computes it, is
-        ``total``: Epicentr's own unit ``price`` when it gives the total (the usual case: the taxes
-        are included in it), else the unit price of the "Product Price" digits nearest to it, with
-        the discount that closes what those digits cannot (an Epicentr subtotal below price ×
-        quantity). A tax still on top of the price (where an accountant mapped a tax to a
-        price-excluded one) is solved for the same way."""
+        """The unit price whose line total with ``taxes``, as the order computes it, is ``total``:
+        Epicentr's own unit ``price`` when it gives the total (the usual case: the taxes are
+        included in it), else the one of the "Product Price" digits nearest to it (an Epicentr
+        subtotal that is not price × quantity; the order is flagged if none gives it). A tax still
+        on top of the price (where an accountant mapped a tax to a price-excluded one) is solved
+        for the same way."""
         company, currency = order["company"], order["currency"]
         digits = self.env["decimal.precision"].precision_get("Product Price")
         if not quantity:
-            return 0.0, 0.0
+            return 0.0
         Tax = self.env["account.tax"]
 
-        def line_total(price_unit, discount=0.0, rounding_method="round_per_line"):
+        def line_total(price_unit, rounding_method="round_per_line"):
             """The line's total as the order shows it: its own kopecks (a whole order rounded per
             line is the sum of these); unrounded with "round_globally"."""
             if not taxes:  # what Odoo's computation comes to, without its cost (the usual placeholder line)
-                raw = price_unit * (1 - discount / 100.0) * quantity
-                return currency.round(raw) if rounding_method == "round_per_line" else raw
+                return currency.round(price_unit * quantity) if rounding_method == "round_per_line" else price_unit * quantity
             base_line = Tax._prepare_base_line_for_taxes_computation(
-                None, price_unit=price_unit, quantity=quantity, discount=discount, tax_ids=taxes,
-                product_id=product, currency_id=currency)
+                None, price_unit=price_unit, quantity=quantity, tax_ids=taxes, product_id=product, currency_id=currency)
             Tax._add_tax_details_in_base_line(base_line, company, rounding_method=rounding_method)
             details = base_line["tax_details"]
             if rounding_method != "round_per_line":
@@ -116,31 +113,16 @@ class EpicentrOrderLines(models.AbstractModel):
             return currency.round(details["raw_total_excluded_currency"]) + sum(
                 currency.round(tax["raw_tax_amount_currency"]) for tax in details["taxes_data"])
 
-        def off(price_unit, discount=0.0):
-            return currency.compare_amounts(line_total(price_unit, discount), total)
-
-        if price is not None and not off(float_round(price, precision_digits=digits)):
-            return float_round(price, precision_digits=digits), 0.0
+        if price is not None and not currency.compare_amounts(line_total(float_round(price, precision_digits=digits)), total):
+            return float_round(price, precision_digits=digits)
         # Taxes are affine in the unit price (percentages, fixed amounts, included or not): two
-        # unrounded evaluations give the exact price; its rounded neighbours are tried.
+        # unrounded evaluations give the exact price; of its rounded neighbours the closest total wins.
         guess = float_round(total / quantity, precision_digits=digits)
-        at_guess, at_zero = line_total(guess, rounding_method="round_globally"), line_total(0.0, rounding_method="round_globally")
+        at_guess, at_zero = line_total(guess, "round_globally"), line_total(0.0, "round_globally")
         exact = guess + (total - at_guess) * guess / (at_guess - at_zero) if at_guess != at_zero else guess
         step = 10 ** -digits
-        candidates = sorted({float_round(exact + k * step, precision_digits=digits) for k in (-1, 0, 1, 2)})
-        for candidate in candidates:
-            if not off(candidate):
-                return candidate, 0.0
-        # No unit price of these digits makes the total: the lowest one above it, less a discount.
-        above = next((c for c in candidates if off(c) > 0), None)
-        if above is not None:
-            discount_digits = self.env["decimal.precision"].precision_get("Discount")
-            first = (1 - total / line_total(above)) * 100
-            for k in (0, 1, -1, 2, -2):
-                discount = float_round(first + k * 10 ** -discount_digits, precision_digits=discount_digits)
-                if 0 < discount < 100 and not off(above, discount):
-                    return above, discount
-        return min(candidates, key=lambda c: (abs(line_total(c) - total), abs(c - exact))), 0.0
+        candidates = {float_round(exact + k * step, precision_digits=digits) for k in (-1, 0, 1)}
+        return min(candidates, key=lambda candidate: (abs(line_total(candidate) - total), abs(candidate - exact)))
 
     @api.model
     def _line_values(self, line, products, order):

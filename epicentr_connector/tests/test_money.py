@@ -45,6 +45,7 @@ def forty_items(prefix):
 
 
 class MoneyCommon(ImportCommon):
+    """Taxes of the kinds a seller has, products of the items' codes, and the comparisons with the card."""
 
     @classmethod
     def setUpClass(cls):
@@ -148,8 +149,9 @@ class TestMoney(MoneyCommon):
                     self.products(hard + forty, taxes)
                     self.delivery_product.taxes_id = taxes
                     cards = [self.add_order(hard, delivery=85.5), self.add_order(forty, delivery=None)]
-                    if position:
-                        for card in cards:
+                    if position:  # a buyer of their own (the sandbox's buyers come back), known with that position
+                        for n, card in enumerate(cards):
+                            card["address"]["phone"] = f"38067{number:03d}{n:04d}"
                             self.env["res.partner"].create({"name": "Покупець", "phone": normalize_phone(card["address"]["phone"]),
                                                             "property_account_position_id": position.id})
                     self.sync()
@@ -192,6 +194,21 @@ class TestMoney(MoneyCommon):
         invoice = self.assert_invoice_is_the_payment(order)
         tax_line = invoice.line_ids.filtered(lambda l: l.tax_line_id == twin)
         self.assertAlmostEqual(tax_line.balance, -411.67, places=2, msg="the VAT is the part of Epicentr's price that is VAT")
+
+    def test_a_subtotal_that_is_not_price_times_quantity(self):
+        """A promotion on Epicentr: the subtotal is below price × quantity. The unit price is the
+        one that makes it; where no price of two decimals can, the nearest, and the order says so."""
+        promo = self.add_order([{**item("PR-1", 100.0, 1), "subtotal": 90.0}, {**item("PR-2", 50.0, 2), "subtotal": 98.0}])
+        odd = self.add_order([{**item("PR-3", 100.0, 3), "subtotal": 290.0}])
+        self.products(promo["items"] + odd["items"], self.vat_excluded)
+        self.sync()
+        order = self.imported(promo)
+        self.assertEqual(order.order_line.sorted("epicentr_product_code").mapped("price_unit"), [90.0, 49.0])
+        self.assert_to_the_cent(order, promo)
+        flagged = self.imported(odd)
+        self.assertEqual(flagged.order_line.price_unit, 96.67)
+        self.assertAlmostEqual(flagged.amount_total, 290.01, places=2)
+        self.assertTrue(flagged.epicentr_total_mismatch)
 
     def test_rematch_item_changes_and_edits_keep_the_total(self):
         card = self.add_order([item("RM-1", 975.77, 1), item("RM-2", 162.63, 3)])
