@@ -149,13 +149,14 @@ class EpicentrOrderLines(models.AbstractModel):
         lines = orders.filtered(lambda o: o.state in ("draft", "sent") and not o.locked).order_line.filtered(
             lambda l: l.product_id == placeholder and l.epicentr_product_code)
         healed = 0
+        pricing = {order: self._pricing(order) for order in lines.order_id}  # one lookup an order, not a line
         for company, company_lines in lines.grouped("company_id").items():
             products = self._products_for(
                 [{"codes": (code,)} for code in set(company_lines.mapped("epicentr_product_code"))], company)
             for line in company_lines.filtered(lambda l: l.epicentr_product_code in products):
                 product = products[line.epicentr_product_code]
                 # keep Epicentr's title and total: the buyer agreed to them
-                line.write({**self._priced(product, line.product_uom_qty, epicentr_total(line), self._pricing(line.order_id)),
+                line.write({**self._priced(product, line.product_uom_qty, epicentr_total(line), pricing[line.order_id]),
                             "name": line.name, "product_uom": product.uom_id.id})
                 healed += 1
         return healed

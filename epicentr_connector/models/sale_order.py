@@ -209,9 +209,10 @@ class SaleOrder(models.Model):
         prices include taxes (its lines map to price-included taxes either way: sale.order.line)."""
         before = {order: order.fiscal_position_id for order in self}
         result = super()._compute_fiscal_position_id()
-        Position = self.env["account.fiscal.position"]
-        for order in self.filtered(lambda o: o.epicentr_source_id and not o.fiscal_position_id):
-            order.fiscal_position_id = Position._epicentr_gross_for(order.company_id)
+        epicentr = self.filtered(lambda o: o.epicentr_source_id and not o.fiscal_position_id)
+        gross = {company: self.env["account.fiscal.position"]._epicentr_gross_for(company) for company in epicentr.company_id}
+        for order in epicentr:
+            order.fiscal_position_id = gross[order.company_id]
             if order.fiscal_position_id == before[order]:
                 order.show_update_fpos = False  # nothing to update: it is the one the lines have
         return result

@@ -25,7 +25,8 @@ class SaleOrderLine(models.Model):
         """On an Epicentr order, a line's price is gross as Epicentr's are (a line a salesperson
         adds too): each price-excluded tax becomes its price-included twin."""
         result = super()._compute_tax_id()
-        Position = self.env["account.fiscal.position"]
-        for line in self.filtered(lambda l: l.order_id.epicentr_source_id and l.tax_id):
-            line.tax_id = Position._epicentr_gross_for(line.company_id)._epicentr_gross_taxes(line.tax_id)
+        epicentr = self.filtered(lambda l: l.order_id.epicentr_source_id and l.tax_id)
+        gross = {company: self.env["account.fiscal.position"]._epicentr_gross_for(company) for company in epicentr.company_id}
+        for line in epicentr:
+            line.tax_id = gross[line.company_id]._epicentr_gross_taxes(line.tax_id)
         return result
