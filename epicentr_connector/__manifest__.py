@@ -2,7 +2,7 @@
     "name": "Epicentr Connector",
     "summary": "Import Epicentr K marketplace orders into Odoo Sales "
     "and push statuses and tracking numbers back",
-    "version": "18.0.5.0.0",
+    "version": "18.0.6.0.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "epicentr_connector contributors",

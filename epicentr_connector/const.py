@@ -42,9 +42,8 @@ CANCELLED_STATUSES = frozenset({
     "canceled", "canceled_by_merchant", "returned",
     "completed_merchant_rejection", "closed_merchant_rejection",
 })
-# Epicentr hides the buyer while the order is new, and cancels it if the seller does not
+# Epicentr hides the buyer while the order is "new", and cancels it if the seller does not
 # confirm within this many minutes.
-HIDDEN_BUYER_STATUS = "new"
 CONFIRM_DEADLINE_MINUTES = 120
 # A new order with less time than this left to confirm it is "at risk" (a filter of the order list).
 AT_RISK_MINUTES = 30
@@ -96,11 +95,6 @@ SELLER_STATUSES = [
     ("delivered", "Ready for pickup (Готове до видачі), self-pickup orders"),
     ("canceled", "Cancelled (Скасовано)"),
 ]
-# The seller's forward path; a target further on is reached by walking it step by step
-# (Epicentr does not let a step be skipped), each step checked against allowed-statuses.
-SELLER_PATH = ["new", "confirmed_by_merchant", "confirmed", "sent", "delivered"]
-# The reasons a seller may give when cancelling, used when Epicentr's list cannot be read
-# (the swagger's OrderCancelWriteModel keys of the merchant and generic families).
 # Who cancelled an order, as Epicentr's cancel.initiatorCode says.
 CANCEL_INITIATORS = [
     ("customer", "The buyer"),
@@ -108,6 +102,8 @@ CANCEL_INITIATORS = [
     ("merchant", "The seller"),
     ("other", "Someone else"),
 ]
+# The reasons a seller may give when cancelling, used when Epicentr's list cannot be read
+# (the swagger's OrderCancelWriteModel keys of the merchant and generic families).
 FALLBACK_CANCEL_REASONS = [
     ("order.cancel_reason.product_not_available", "Товару немає в наявності"),
     ("order.cancel_reason.price_differs", "Ціна в замовленні не відповідає актуальній"),
@@ -131,26 +127,6 @@ CRON_CALL_OVERRUN_SECONDS = 60
 MAX_PARALLEL_READS = 4
 
 
-# The seller's path on Epicentr, step by step.
-def reached(status, target):
-    """Whether an order at ``status`` on Epicentr has what an entry targeting ``target`` asks for."""
-    return status == target or (target == "canceled" and status in CANCELLED_STATUSES) or _passed(status, target)
-
-
-def _passed(status, target):
-    """Whether the order, at ``status`` on Epicentr, is already past ``target`` on its forward path
-    (e.g. "confirmed" asked for an order Epicentr already shows as sent): nothing to do."""
-    forward = [*SELLER_PATH, "completed", "closed"]
-    return status in forward and target in forward and forward.index(status) > forward.index(target)
-
-
-def next_step(status, target):
-    """The next status on the seller's path from ``status`` towards ``target``, or None."""
-    path = SELLER_PATH
-    if status in path and target in path and path.index(status) < path.index(target):
-        return path[path.index(status) + 1]
-    return None
-
 # --- prices and availability of the seller's offers (/v1/offers) ---
 # (selection labels are translated as the fields' own terms)
 OFFER_AVAILABILITY = [
@@ -163,7 +139,7 @@ OFFER_STATES = [
     ("queued", "Waiting for Epicentr"),
     ("done", "On Epicentr"),
     ("refused", "Refused by Epicentr"),
-    ("error", "Will be sent again"),
+    ("retry", "Will be sent again"),
 ]
 # At most this many offers in one POST /v1/offers (the help page says 1000, its own error table 200).
 OFFER_BATCH = 200

@@ -184,9 +184,9 @@ def test_status_walk_and_ttn(client, sandbox):
     assert {s["code"] for s in allowed} == {"confirmed_by_merchant", "canceled"}
     assert client.change_status(order_id, "confirmed_by_merchant") is None
     assert client.change_status(order_id, "confirmed") is None
-    assert client.set_shipment_number(order_id, "20451234567890") is None
+    assert client.set_tracking_number(order_id, "20451234567890") is None
     assert client.get_order(order_id)["address"]["shipment"]["number"] == "20451234567890"
-    assert client.delete_shipment_number(order_id) is None
+    assert client.delete_tracking_number(order_id) is None
     assert not client.get_order(order_id)["address"]["shipment"]["number"]
 
     writes = [(r.method, r.path.rsplit("/", 2)[-2:], r.json, r.status) for r in sandbox.writes()]
@@ -332,7 +332,7 @@ def test_validation_error_carries_epicentr_message_and_is_not_retried(client, sa
     order_id = fresh_order(sandbox, "new")  # a TTN is accepted only while `confirmed`
 
     with pytest.raises(EpicentrValidationError) as caught:
-        client.set_shipment_number(order_id, "20451234567890")
+        client.set_tracking_number(order_id, "20451234567890")
 
     assert caught.value.status == 422 and caught.value.message
     assert caught.value.message in str(caught.value)
@@ -497,7 +497,7 @@ def test_write_not_retried_after_read_timeout(sandbox, sleeps):
     sandbox.fault("slow", count=1, delay=1.5, path_contains="/shipment-number")
 
     with pytest.raises(EpicentrTransientError) as caught:
-        client.set_shipment_number(order_id, "20451234567890")
+        client.set_tracking_number(order_id, "20451234567890")
 
     assert caught.value.request_sent and sleeps == []
 

@@ -311,8 +311,8 @@ def test_every_request_the_client_sends_conforms(sandbox, openapi, client):
     client.get_cancel_reasons()
     client.change_status(order["id"], "confirmed_by_merchant")
     client.change_status(order["id"], "confirmed")
-    client.set_shipment_number(order["id"], "20450000000003")
-    client.delete_shipment_number(order["id"])
+    client.set_tracking_number(order["id"], "20450000000003")
+    client.delete_tracking_number(order["id"])
     client.change_status(order["id"], "sent", provider="nova_poshta", number="20450000000004")
     other = sandbox.store.add_order(statusCode="new")
     client.change_status(other["id"], "canceled", reason_code="product_not_available",

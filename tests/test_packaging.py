@@ -336,3 +336,74 @@ def test_upgrade_prices_open_quotations_gross_and_lists_confirmed_orders(odoo_sr
             {uuid: before[uuid] for uuid in before.keys() - quotations}, "confirmed and done orders are left as they are"
         assert len(after["notes"]) == 1 and before[off_by_a_kopeck["id"]][2] in after["notes"][0], after["notes"]
     subprocess.run(["dropdb", "--if-exists", "--force", DB], check=False)
+
+
+# -- the upgrade from 18.0.5.0.0: one word per concept --------------------------------------------------
+
+RELEASE_BEFORE_WORDS = "7ec6d9d"  # 18.0.5.0.0: epicentr_subtotal, epicentr_ttn, "error" states, failure lists
+POPULATE_BEFORE_WORDS = """
+import json
+MARK = "__MARK__"
+env["product.product"].create([{"name": code, "default_code": code} for code in __CODES__])
+source = env["epicentr.source"].create({"name": "Before the words", "base_url": "__URL__", "api_token": "__TOKEN__"})
+for _ in range(20):
+    if not source._sync_orders(commit=True).get("more"):
+        break
+orders = env["sale.order"].search([("epicentr_source_id", "=", source.id)], order="id")
+env["epicentr.outbox"].create({"source_id": source.id, "order_id": orders[0].id, "kind": "status",
+                               "target_status": "confirmed", "state": "failed", "last_error": "HTTP 400"})
+env["epicentr.offer"].search([("source_id", "=", source.id)], limit=2).write({"state": "error"})
+source.failed_orders = {"__UUID_A__": ["101", "no items", 2, "2030-01-01 00:00:00", "f1"], "__UUID_B__": ["102", "18.0.1"]}
+env.cr.commit()
+orders.invalidate_recordset()
+print(MARK + json.dumps({
+    "orders": {o.epicentr_uuid: [o.epicentr_subtotal, o.epicentr_ttn, o.epicentr_push_state] for o in orders},
+    "offers": sorted(env["epicentr.offer"].search([("source_id", "=", source.id)]).mapped("state")),
+    "failed": source.failed_orders}))
+"""
+AFTER_WORDS = """
+import json
+MARK = "__MARK__"
+source = env["epicentr.source"].search([("name", "=", "Before the words")])
+orders = env["sale.order"].search([("epicentr_source_id", "=", source.id)], order="id")
+print(MARK + json.dumps({
+    "orders": {o.epicentr_uuid: [o.epicentr_total, o.epicentr_tracking_number, o.epicentr_push_state] for o in orders},
+    "offers": sorted(env["epicentr.offer"].search([("source_id", "=", source.id)]).mapped("state")),
+    "failed": dict(source.failed_orders or {}), "sync": source._sync_orders().get("created")}))
+"""
+
+
+def test_upgrade_renames_the_words_and_keeps_the_values(odoo_src, installed, tmp_path):
+    """A database of 18.0.5.0.0 (orders with Epicentr's totals and tracking numbers, a failed push,
+    offers to send again, orders that failed to import) upgraded to this version: every value is
+    there under its new name, the failures read as named values, and a sync runs on them."""
+    from epicentr_sandbox.catalogue import CATALOGUE
+
+    if subprocess.run(["git", "cat-file", "-e", f"{RELEASE_BEFORE_WORDS}^{{commit}}"], cwd=ROOT).returncode:
+        pytest.skip(f"this clone lacks commit {RELEASE_BEFORE_WORDS} (a shallow clone): the previous version cannot be built")
+    archive = subprocess.run(["git", "archive", RELEASE_BEFORE_WORDS, ADDON], cwd=ROOT, check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive, check=True)
+    with Sandbox(orders=30, seed=9, token=TOKEN, days=50) as sandbox:
+        uuid_a, uuid_b = sandbox.store.add_order()["id"], sandbox.store.add_order()["id"]
+        codes = sorted({external or sku for _title, sku, external, _price, _measure in CATALOGUE})
+        fresh_database(odoo_src)
+        odoo(odoo_src, None, "-i", ADDON, "--without-demo=all", addons=tmp_path)
+        populate = POPULATE_BEFORE_WORDS.replace("__URL__", sandbox.url).replace("__TOKEN__", TOKEN).replace(
+            "__CODES__", repr(codes)).replace("__UUID_A__", uuid_a).replace("__UUID_B__", uuid_b)
+        before = odoo(odoo_src, None, script=populate, addons=tmp_path)
+        assert any(ttn for _total, ttn, _state in before["orders"].values()), "some orders carry a tracking number"
+        assert "error" in {state for _total, _ttn, state in before["orders"].values()} and "error" in before["offers"]
+
+        odoo(odoo_src, installed, "-u", ADDON)
+        after = odoo(odoo_src, installed, script=AFTER_WORDS)
+        renamed = {"error": "failed"}
+        assert after["orders"] == {uuid: [total, ttn, renamed.get(state, state)]
+                                   for uuid, (total, ttn, state) in before["orders"].items()}
+        assert after["offers"] == sorted("retry" if state == "error" else state for state in before["offers"])
+        assert after["failed"] == {
+            uuid_a: {"number": "101", "reason": "no items", "attempts": 2, "next_try": "2030-01-01 00:00:00",
+                     "fingerprint": "f1"},
+            uuid_b: {"number": "102", "reason": "18.0.1", "attempts": 1, "next_try": None, "fingerprint": None},
+        }
+        assert after["sync"] is not None, "a sync runs on the migrated failures"
+    subprocess.run(["dropdb", "--if-exists", "--force", DB], check=False)

@@ -129,14 +129,14 @@ def pick_order(call):
         ("epicentr_needs_mapping", "=", False), ("epicentr_carrier", "!=", False),
         ("epicentr_office", "!=", False),
     ]
-    fields = ["state", "order_line", "epicentr_status", "epicentr_buyer_comment", "epicentr_ttn"]
+    fields = ["state", "order_line", "epicentr_status", "epicentr_buyer_comment", "epicentr_tracking_number"]
     orders = call("sale.order", "search_read", domain, fields=fields, order="epicentr_created_at desc", limit=200)
     if not orders:
         raise RuntimeError("no imported Epicentr order with a revealed buyer yet")
 
     def score(o):  # confirmed in Odoo too (a finished order arrives so), tracking number, comment, lines
         return (
-            o["state"] == "sale", bool(o["epicentr_ttn"]), bool(o["epicentr_buyer_comment"]),
+            o["state"] == "sale", bool(o["epicentr_tracking_number"]), bool(o["epicentr_buyer_comment"]),
             min(len(o["order_line"]), 4),
         )
 

@@ -21,7 +21,6 @@ of one sync share a ``RateGate`` (``gate=``), so that a 429 holds back all of th
 """
 
 import logging
-import re
 import time
 
 import requests
@@ -36,15 +35,13 @@ from .exceptions import (
     EpicentrTransientError,
 )
 from .wire import (
-    SHAPES,
+    checked_answer,
     checked_base_url,
-    describe_transport_error,
-    has_shape,
+    checked_token,
     is_path_value,
     order_filters,
-    error_from_answer,
     read_body,
-    request_was_sent,
+    transport_error,
 )
 
 _logger = logging.getLogger(__name__)
@@ -92,13 +89,7 @@ class EpicentrClient:
         gate=None,
     ):
         self.base_url = checked_base_url(base_url)
-        token = token.strip() if isinstance(token, str) else ""
-        if not token or re.search(r"[\x00-\x20\x7f]", token):
-            # requests would put an invalid header value, token included, into its error text
-            raise ValueError(
-                "the Epicentr API token is empty or contains spaces or control characters"
-            )
-        self._auth = _BearerAuth(token)
+        self._auth = _BearerAuth(checked_token(token))
         if isinstance(timeout, (int, float)):
             timeout = (timeout, timeout)
         connect_timeout, read_timeout = timeout
@@ -232,7 +223,7 @@ class EpicentrClient:
             "POST", endpoints.CHANGE_STATUS, json=body or None, order_id=order_id, status=status
         )
 
-    def set_shipment_number(self, order_id, number):
+    def set_tracking_number(self, order_id, number):
         """Attach the TTN (Epicentr accepts it only while the order is ``confirmed``)."""
         if not isinstance(number, str) or not number.strip():
             raise ValueError("the shipment number must be a non-empty string")
@@ -240,7 +231,7 @@ class EpicentrClient:
             "PATCH", endpoints.SHIPMENT_NUMBER, json={"number": number.strip()}, order_id=order_id
         )
 
-    def delete_shipment_number(self, order_id):
+    def delete_tracking_number(self, order_id):
         self._call("DELETE", endpoints.SHIPMENT_NUMBER, order_id=order_id)
 
     def get_cancel_reasons(self, role="customer"):
@@ -335,12 +326,7 @@ class EpicentrClient:
                     waited_for = self._gate.hold(delay)
             attempt += 1
             _logger.debug(
-                "Epicentr %s %s: retry %d of %d in %.2f s",
-                method,
-                path,
-                attempt,
-                self.retries,
-                delay,
+                "Epicentr %s %s: retry %d of %d in %.2f s", method, path, attempt, self.retries, delay
             )
             self._sleep(delay)
 
@@ -378,43 +364,14 @@ class EpicentrClient:
             )
             read_body(response, started, method, path)
         except requests.RequestException as exc:
+            elapsed_ms = (time.monotonic() - started) * 1000
             _logger.debug(
-                "Epicentr %s %s -> %s after %.0f ms",
-                method,
-                path,
-                type(exc).__name__,
-                (time.monotonic() - started) * 1000,
+                "Epicentr %s %s -> %s after %.0f ms", method, path, type(exc).__name__, elapsed_ms
             )
-            raise EpicentrTransientError(
-                describe_transport_error(exc, self.timeout),
-                request_sent=request_was_sent(exc),
-                method=method,
-                path=path,
-            ) from exc
+            raise transport_error(exc, self.timeout, method, path) from exc
+        elapsed_ms = (time.monotonic() - started) * 1000
         _logger.debug(
-            "Epicentr %s %s -> %s in %.0f ms",
-            method,
-            path,
-            response.status_code,
-            (time.monotonic() - started) * 1000,
+            "Epicentr %s %s -> %s in %.0f ms", method, path, response.status_code, elapsed_ms
         )
-
-        status = response.status_code
-        context = {"status": status, "method": method, "path": path}
-        if 300 <= status < 400:
-            raise EpicentrProtocolError(
-                "redirect not followed (the token goes only to the configured URL)", **context
-            )
-        if status >= 400 or status < 200:
-            raise error_from_answer(response, context, self._auth.redact)
-        if expect is None:
-            return None
-        if status in (202, 204) or not response.content:
-            raise EpicentrProtocolError(f"empty answer, expected {SHAPES[expect]}", **context)
-        try:
-            data = response.json()
-        except ValueError:
-            raise EpicentrProtocolError("the answer is not JSON", **context) from None
-        if not has_shape(data, expect):
-            raise EpicentrProtocolError(f"unexpected answer, expected {SHAPES[expect]}", **context)
-        return data
+        context = {"status": response.status_code, "method": method, "path": path}
+        return checked_answer(response, expect, context, self._auth.redact)

@@ -69,6 +69,18 @@ def checked_base_url(base_url):
     return base_url.strip().rstrip("/")
 
 
+def checked_token(token):
+    """``token`` without surrounding whitespace, or ValueError if it is empty or holds spaces
+    or control characters."""
+    token = token.strip() if isinstance(token, str) else ""
+    if not token or re.search(r"[\x00-\x20\x7f]", token):
+        # requests would put an invalid header value, token included, into its error text
+        raise ValueError(
+            "the Epicentr API token is empty or contains spaces or control characters"
+        )
+    return token
+
+
 def is_path_value(name, value):
     """Whether ``value`` may be put into a path as ``name`` (an order id is a UUID, …)."""
     return isinstance(value, str) and bool(PATH_VALUE_PATTERNS[name].fullmatch(value))
@@ -179,14 +191,19 @@ def request_was_sent(exc):
     return True
 
 
-def describe_transport_error(exc, timeout):
+def transport_error(exc, timeout, method, path):
+    """The EpicentrTransientError for an exchange that failed in transport (``exc`` from
+    requests): a timeout, a connection refused or dropped."""
+    sent = request_was_sent(exc)
     if isinstance(exc, requests.ConnectTimeout):
-        return f"could not connect within {timeout[0]} s"
-    if isinstance(exc, requests.ReadTimeout):
-        return f"no answer within {timeout[1]} s"
-    if not request_was_sent(exc):
-        return "could not connect"
-    return f"connection failed ({type(exc).__name__})"
+        message = f"could not connect within {timeout[0]} s"
+    elif isinstance(exc, requests.ReadTimeout):
+        message = f"no answer within {timeout[1]} s"
+    elif not sent:
+        message = "could not connect"
+    else:
+        message = f"connection failed ({type(exc).__name__})"
+    return EpicentrTransientError(message, request_sent=sent, method=method, path=path)
 
 
 # Control characters PostgreSQL refuses (NUL) or a person cannot see; Epicentr's own message of an
@@ -228,3 +245,26 @@ def error_from_answer(response, context, redact):
     if status >= 500:
         return EpicentrTransientError(message, **details)
     return EpicentrError(message, **details)
+
+
+def checked_answer(response, expect, context, redact):
+    """The parsed answer of shape ``expect`` (see SHAPES; None: none expected, the body is not
+    parsed), or the EpicentrError it stands for. ``context``: status, method and path."""
+    status = response.status_code
+    if 300 <= status < 400:
+        raise EpicentrProtocolError(
+            "redirect not followed (the token goes only to the configured URL)", **context
+        )
+    if status >= 400 or status < 200:
+        raise error_from_answer(response, context, redact)
+    if expect is None:
+        return None
+    if status in (202, 204) or not response.content:
+        raise EpicentrProtocolError(f"empty answer, expected {SHAPES[expect]}", **context)
+    try:
+        data = response.json()
+    except ValueError:
+        raise EpicentrProtocolError("the answer is not JSON", **context) from None
+    if not has_shape(data, expect):
+        raise EpicentrProtocolError(f"unexpected answer, expected {SHAPES[expect]}", **context)
+    return data

@@ -9,6 +9,7 @@ from . import epicentr_outbox
 from . import epicentr_order_lines
 from . import epicentr_order_partners
 from . import epicentr_order_import
+from . import epicentr_order_comments
 from . import epicentr_owned_fields
 from . import sale_order
 from . import sale_order_line

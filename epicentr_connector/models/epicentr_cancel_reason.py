@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from .. import const
 from ..api import EpicentrError
-from ..utils.order_mapping import clean_text
+from ..utils.values import clean_text
 
 _logger = logging.getLogger(__name__)
 

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .. import const
@@ -107,9 +106,9 @@ class EpicentrOffer(models.Model):
         (one statement a page; a known offer gets the id it lacked and the latest price)."""
         rows = {}
         for line in lines:
-            product = next((products[code] for code in line["codes"] if code in products), None)
-            if product and (line.get("epicentr_product_id") or line.get("sku")):
-                rows[product.id] = (line.get("epicentr_product_id") or None, line.get("sku") or None, line["price"])
+            product = next((products[code] for code in line.codes if code in products), None)
+            if product and (line.epicentr_product_id or line.sku):
+                rows[product.id] = (line.epicentr_product_id or None, line.sku or None, line.price)
         if not rows:
             return
         orderable = self.env["product.product"].browse(list(rows))._epicentr_orderable_ids()
@@ -152,10 +151,9 @@ class EpicentrOffer(models.Model):
     def action_send_again(self):
         """Compare and send these offers at the next publication, whatever was sent before."""
         self.check_access("write")
-        if not self.env.user.has_group("epicentr_connector.group_epicentr_manager"):
-            raise AccessError(self.env._("Only Epicentr managers can publish offers."))
+        self.source_id._check_manager()
         self.sudo().write({"to_check": True, "sent_availability": False, "sent_price": 0, "sent_old_price": 0,
                            "pending_values": False, "next_attempt_at": False})
         # a request still waited for is given up: these offers go in the next one
-        self.sudo().filtered(lambda o: o.state == "queued").write({"state": "error", "request_id": False})
+        self.sudo().filtered(lambda o: o.state == "queued").write({"state": "retry", "request_id": False})
         self.env.ref("epicentr_connector.ir_cron_epicentr_publish_offers")._trigger()

@@ -9,10 +9,10 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import const
-from ..utils.order_mapping import DERIVED_FIELDS, OrderDataError, clean_text, map_order
+from ..utils.order_card import DERIVED_FIELDS
+from ..utils.values import OrderDataError, clean_text
 from ..utils.messages import text_html
 from ..utils.switches import ServerOnly
-from .epicentr_order_lines import items_digest
 
 _logger = logging.getLogger(__name__)
 
@@ -35,13 +35,13 @@ class EpicentrOrderImport(models.AbstractModel):
     _description = "Epicentr order import"
 
     @api.model
-    def _import_page(self, source, cards, fingerprints=None):
-        """Create or update the sale orders of ``cards`` (one page); ``fingerprints`` maps a
-        UUID to the hash of its list entry, stored to skip it while it does not change. Returns
-        {"created": n, "updated": n, "failed": {uuid: (number, reason)}}.
+    def _import_cards(self, source, cards, fingerprints=None):
+        """Create or update the sale orders of ``cards`` (Card, e.g. one list page); ``fingerprints``
+        maps a UUID to the hash of its list entry, stored to skip it while it does not change.
+        Returns {"created": n, "updated": n, "failed": {uuid: (number, reason)}}.
 
-        The page goes in one batch; if that fails, each order is retried in its own
-        savepoint so that one bad order is reported and the others arrive.
+        The cards go in one batch; if that fails, each order is retried in its own savepoint so
+        that one bad order is reported and the others arrive.
         """
         self = self.with_context(**IMPORT_CONTEXT)
         try:
@@ -55,9 +55,8 @@ class EpicentrOrderImport(models.AbstractModel):
                 with self.env.cr.savepoint():
                     one = self._import_batch(source, [card], fingerprints or {})
             except ORDER_ERRORS as error:
-                # cleaned: a NUL would make PostgreSQL refuse the source's failure list and error
-                uuid = clean_text(card.get("id")) if isinstance(card, dict) else "?"
-                number = clean_text(card.get("number")) if isinstance(card, dict) else "?"
+                # cleaned: a NUL would make PostgreSQL refuse the failure list
+                uuid, number = card.reported_uuid, card.reported_number
                 stats["failed"][uuid] = (number, clean_text(error))
                 continue
             stats["created"] += one["created"]
@@ -66,92 +65,96 @@ class EpicentrOrderImport(models.AbstractModel):
 
     @api.model
     def _import_batch(self, source, cards, fingerprints):
-        mapped = [map_order(card) for card in cards]
-        for m in mapped:
-            m["header"]["epicentr_fingerprint"] = fingerprints.get(m["uuid"], False)
-        uuids = [m["uuid"] for m in mapped]
-        if len(set(uuids)) != len(uuids):  # the same order twice in a page: keep its last state
-            mapped = list({m["uuid"]: m for m in mapped}.values())
+        for card in cards:
+            card.check()
+        cards = list({card.uuid: card for card in cards}.values())  # the same order twice: its last state
         existing = {
             order.epicentr_uuid: order
             for order in self.env["sale.order"].search(
-                [("epicentr_source_id", "=", source.id), ("epicentr_uuid", "in", uuids)])
+                [("epicentr_source_id", "=", source.id), ("epicentr_uuid", "in", [card.uuid for card in cards])])
         }
-        new = [m for m in mapped if m["uuid"] not in existing]
-        changed = [m for m in mapped if m["uuid"] in existing]
+        new = [card for card in cards if card.uuid not in existing]
+        changed = [card for card in cards if card.uuid in existing]
         # customers for the new orders and for those whose buyer Epicentr may reveal now
-        hidden = [m for m in changed if existing[m["uuid"]].epicentr_buyer_hidden]
+        hidden = [card for card in changed if existing[card.uuid].epicentr_buyer_hidden]
         partners = self.env["epicentr.order.partners"]._partners_for(source, new + hidden)
-        products = self.env["epicentr.order.lines"]._products_for(
-            [line for m in new for line in m["lines"]], source.company_id)
+        new_lines = [line for card in new for line in card.lines]
+        products = self.env["epicentr.order.lines"]._products_for(new_lines, source.company_id)
         if new:
-            self._create_orders(source, new, partners, products)
-            self.env["epicentr.offer"]._learn(source, [line for m in new for line in m["lines"]], products)
-        for m in changed:
-            self._update_order(existing[m["uuid"]], m, partners)
+            self._create_orders(source, new, partners, products, fingerprints)
+            self.env["epicentr.offer"]._learn(source, new_lines, products)
+        for card in changed:
+            self._update_order(existing[card.uuid], card, partners, fingerprints.get(card.uuid))
         return {"created": len(new), "updated": len(changed), "failed": {}}
 
     # ------------------------------------------------------------------ orders
 
     @api.model
-    def _create_orders(self, source, new, partners, products):
+    def _create_orders(self, source, new, partners, products, fingerprints):
         company = source.company_id
-        Lines = self.env["epicentr.order.lines"]
         salespeople = self._next_salespeople(source, len(new))
         shop = self.with_context(lang=company.partner_id.lang or self.env.lang)  # the shop's language, not the cron's
-        placeholders = self.env["epicentr.order.partners"]._create_partners([
-            {"name": shop.env._("Epicentr buyer #%(number)s", number=m["number"]), "company_id": company.id}
-            for m in new if m["uuid"] not in partners
-        ])
-        placeholder_of = dict(zip([m["uuid"] for m in new if m["uuid"] not in partners], placeholders))
-        contacts = [(partners.get(m["uuid"]) or (placeholder_of[m["uuid"]],) * 3) for m in new]
+        hidden = [card for card in new if card.uuid not in partners]
+        placeholder_of = dict(zip([card.uuid for card in hidden], self.env["epicentr.order.partners"]._create_partners([
+            {"name": shop.env._("Epicentr buyer #%(number)s", number=card.number), "company_id": company.id}
+            for card in hidden])))
+        contacts = [(partners.get(card.uuid) or (placeholder_of[card.uuid],) * 3) for card in new]
         defaults = self._batch_defaults(source, salespeople, [customer for customer, *_rest in contacts])
-        vals_list = []
-        for m, salesperson, (customer, shipping, invoice) in zip(new, salespeople, contacts):
-            pricelist = defaults["pricelist"][customer]
-            priced = {"company": company, "currency": pricelist.currency_id or company.currency_id,
-                      "fiscal_position": defaults["fiscal_position"](customer, shipping) or defaults["gross"],
-                      "gross": defaults["gross"]}
-            lines = [Lines._line_values(line, products, priced) for line in m["lines"]]
-            if m["delivery_price"]:
-                lines.append(Lines._delivery_values(m["delivery_price"], priced))
-            vals = {
-                **m["header"],
-                "epicentr_source_id": source.id,
-                "epicentr_buyer_hidden": m["uuid"] not in partners,
-                "epicentr_buyer_placeholder_id": placeholder_of[m["uuid"]].id if m["uuid"] in placeholder_of else False,
-                "epicentr_items_digest": items_digest(m),
-                "company_id": company.id,
-                "partner_id": customer.id,
-                "partner_invoice_id": invoice.id,
-                "partner_shipping_id": shipping.id,
-                "fiscal_position_id": priced["fiscal_position"].id,
-                "user_id": salesperson.id,
-                "team_id": source.team_id.id or False,
-                "client_order_ref": m["number"],
-                "origin": f"Epicentr {m['number']}",
-                "date_order": m["header"]["epicentr_created_at"],
-                "order_line": [fields.Command.create({**defaults["line"], **line}) for line in lines],
-            }
-            if defaults["sequence"]:
-                vals["name"] = defaults["sequence"]._next(sequence_date=fields.Datetime.context_timestamp(
-                    self, m["header"]["epicentr_created_at"]))  # what sale.order.create() would ask for
-            vals["warehouse_id"] = defaults["warehouse"][salesperson].id
-            vals["pricelist_id"] = pricelist.id
-            vals_list.append(vals)
+        vals_list = [{
+            **self._order_values(source, card, contacts, defaults, products),
+            "epicentr_fingerprint": fingerprints.get(card.uuid, False),
+            "epicentr_buyer_hidden": card.uuid not in partners,
+            "epicentr_buyer_placeholder_id": placeholder_of[card.uuid].id if card.uuid in placeholder_of else False,
+            "user_id": salesperson.id,
+            "warehouse_id": defaults["warehouse"][salesperson].id,
+        } for card, salesperson, contacts in zip(new, salespeople, contacts)]
         orders = self.env["sale.order"].with_company(company).create(vals_list)
-        by_uuid = {m["uuid"]: m for m in new}
-        for order in orders.filtered(lambda o: by_uuid[o.epicentr_uuid]["payer"]):
-            self.env["epicentr.order.partners"]._note_invalid_payer(order, by_uuid[order.epicentr_uuid]["payer"])
-        done = orders.filtered(lambda o: by_uuid[o.epicentr_uuid]["status"] in const.DONE_STATUSES)
+        card_of = {card.uuid: card for card in new}
+        for order in orders.filtered(lambda o: card_of[o.epicentr_uuid].payer):
+            self.env["epicentr.order.partners"]._note_invalid_payer(order, card_of[order.epicentr_uuid].payer)
+        done = orders.filtered(lambda o: card_of[o.epicentr_uuid].status in const.DONE_STATUSES)
         if done:
             # The buyer already has the goods: record the sale, move no stock.
             self._subscribe_customers(done)
             done.with_context(skip_procurement=True).action_confirm()
             done.action_lock()
-        orders.filtered(lambda o: by_uuid[o.epicentr_uuid]["status"] in const.CANCELLED_STATUSES)._action_cancel()
+        orders.filtered(lambda o: card_of[o.epicentr_uuid].status in const.CANCELLED_STATUSES)._action_cancel()
         self._schedule_confirmation(orders.filtered("epicentr_confirm_deadline"))
         return orders
+
+    @api.model
+    def _order_values(self, source, card, contacts, defaults, products):
+        """A new order's values: its header, customer, pricing and lines at Epicentr's prices."""
+        Lines = self.env["epicentr.order.lines"]
+        company = source.company_id
+        customer, shipping, invoice = contacts
+        pricelist = defaults["pricelist"][customer]
+        priced = {"company": company, "currency": pricelist.currency_id or company.currency_id,
+                  "fiscal_position": defaults["fiscal_position"](customer, shipping) or defaults["gross"],
+                  "gross": defaults["gross"]}
+        lines = [Lines._line_values(line, products, priced) for line in card.lines]
+        if card.delivery_price:
+            lines.append(Lines._delivery_values(card.delivery_price, priced))
+        values = {
+            **card.header,
+            "epicentr_source_id": source.id,
+            "epicentr_items_digest": card.items_digest,
+            "company_id": company.id,
+            "partner_id": customer.id,
+            "partner_invoice_id": invoice.id,
+            "partner_shipping_id": shipping.id,
+            "fiscal_position_id": priced["fiscal_position"].id,
+            "pricelist_id": pricelist.id,
+            "team_id": source.team_id.id or False,
+            "client_order_ref": card.number,
+            "origin": f"Epicentr {card.number}",
+            "date_order": card.created_at,
+            "order_line": [fields.Command.create({**defaults["line"], **line}) for line in lines],
+        }
+        if defaults["sequence"]:  # what sale.order.create() would ask for
+            values["name"] = defaults["sequence"]._next(
+                sequence_date=fields.Datetime.context_timestamp(self, card.created_at))
+        return values
 
     @api.model
     def _next_salespeople(self, source, count):
@@ -207,18 +210,18 @@ class EpicentrOrderImport(models.AbstractModel):
                 "fiscal_position": fiscal_position, "gross": FiscalPosition._epicentr_gross_for(company)}
 
     @api.model
-    def _update_order(self, order, m, partners):
+    def _update_order(self, order, card, partners, fingerprint=None):
         """Apply a later state of the order: only the fields Epicentr owns change, so a
         salesperson's own edits (notes, lines of a confirmed order, …) are kept."""
         # Never blank what was known: Epicentr may answer with an empty address or leave fields out
-        header = {name: value for name, value in m["header"].items()
+        header = {name: value for name, value in {**card.header, "epicentr_fingerprint": fingerprint}.items()
                   if value not in (False, None, "") or name in DERIVED_FIELDS or not order[name]}
         order.write(header)
-        if order.epicentr_buyer_hidden and m["uuid"] in partners:
-            self._reveal_buyer(order, *partners[m["uuid"]])
-            self.env["epicentr.order.partners"]._note_invalid_payer(order, m["payer"])
-        self.env["epicentr.order.lines"]._follow_lines(order, m)
-        if m["status"] in const.CANCELLED_STATUSES and order.state != "cancel":
+        if order.epicentr_buyer_hidden and card.uuid in partners:
+            self._reveal_buyer(order, *partners[card.uuid])
+            self.env["epicentr.order.partners"]._note_invalid_payer(order, card.payer)
+        self.env["epicentr.order.lines"]._follow_lines(order, card)
+        if card.status in const.CANCELLED_STATUSES and order.state != "cancel":
             self._cancel_from_epicentr(order)
 
     @api.model

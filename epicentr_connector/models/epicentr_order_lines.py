@@ -2,9 +2,6 @@
 Odoo's totals Epicentr's; a quotation follows later changes of the items, a confirmed order is
 told of them."""
 
-import hashlib
-import json
-
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -12,6 +9,7 @@ from odoo.tools import float_round
 from odoo.tools.misc import formatLang
 
 from .. import const
+from ..utils.order_card import Item
 
 PLACEHOLDER = "epicentr_connector.product_epicentr_unmatched"
 DELIVERY = "epicentr_connector.product_epicentr_delivery"
@@ -22,12 +20,6 @@ def epicentr_total(line):
     return line.epicentr_price_total or (line.order_id.currency_id or line.company_id.currency_id).round(line.price_total)
 
 
-def items_digest(m):
-    """A hash of what a card says about the lines: the order is compared again only when it changes."""
-    key = [(line["offer_id"], line["codes"], line["quantity"], line["total"]) for line in m["lines"]]
-    return hashlib.sha1(json.dumps([key, m["delivery_price"]]).encode()).hexdigest()
-
-
 class EpicentrOrderLines(models.AbstractModel):
     _name = "epicentr.order.lines"
     _description = "Epicentr order lines"
@@ -36,8 +28,18 @@ class EpicentrOrderLines(models.AbstractModel):
 
     @api.model
     def _product(self, xmlid):
-        """The placeholder or delivery product, without the query env.ref() makes each time."""
-        return self.env["product.product"].browse(self._product_id(xmlid))
+        """The placeholder or delivery product, without the query env.ref() makes each time
+        (none while the addon's data is not loaded yet: its install)."""
+        try:
+            return self.env["product.product"].browse(self._product_id(xmlid))
+        except ValueError:
+            return self.env["product.product"]
+
+    @api.model
+    def _delivery_lines(self, order):
+        """The order's lines of Epicentr's delivery price."""
+        delivery = self._product(DELIVERY)
+        return order.order_line.filtered(lambda l: l.product_id == delivery)
 
     @api.model
     @tools.ormcache("xmlid")
@@ -46,8 +48,12 @@ class EpicentrOrderLines(models.AbstractModel):
 
     @api.model
     def _products_for(self, lines, company):
-        """{code: product} for the codes of ``lines``: internal reference first, then barcode."""
-        codes = {code for line in lines for code in line["codes"]}
+        """{code: product} for the codes of ``lines`` (Item)."""
+        return self._products_for_codes({code for line in lines for code in line.codes}, company)
+
+    @api.model
+    def _products_for_codes(self, codes, company):
+        """{code: product}: internal reference first, then barcode."""
         if not codes:
             return {}
         Product = self.env["product.product"]
@@ -127,13 +133,13 @@ class EpicentrOrderLines(models.AbstractModel):
     @api.model
     def _line_values(self, line, products, order):
         """A new line for an Epicentr item (on the placeholder product when no product has its code)."""
-        product = next((products[code] for code in line["codes"] if code in products), None) or self._product(PLACEHOLDER)
-        code = line["codes"][0] if line["codes"] else False
+        product = next((products[code] for code in line.codes if code in products), None) or self._product(PLACEHOLDER)
+        code = line.codes[0] if line.codes else False
         return {
-            **self._priced(product, line["quantity"], line["total"], order, line["price"]),
-            "name": line["title"] if not code else f"[{code}] {line['title']}",
+            **self._priced(product, line.quantity, line.total, order, line.price),
+            "name": line.title if not code else f"[{code}] {line.title}",
             "epicentr_product_code": code,
-            "epicentr_offer_id": line["offer_id"],
+            "epicentr_offer_id": line.offer_id,
         }
 
     @api.model
@@ -148,18 +154,19 @@ class EpicentrOrderLines(models.AbstractModel):
         placeholder = self._product(PLACEHOLDER)
         lines = orders.filtered(lambda o: o.state in ("draft", "sent") and not o.locked).order_line.filtered(
             lambda l: l.product_id == placeholder and l.epicentr_product_code)
-        healed = 0
-        pricing = {order: self._pricing(order) for order in lines.order_id}  # one lookup an order, not a line
+        healed = self.env["sale.order.line"]
         for company, company_lines in lines.grouped("company_id").items():
-            products = self._products_for(
-                [{"codes": (code,)} for code in set(company_lines.mapped("epicentr_product_code"))], company)
-            for line in company_lines.filtered(lambda l: l.epicentr_product_code in products):
+            products = self._products_for_codes(set(company_lines.mapped("epicentr_product_code")), company)
+            found = company_lines.filtered(lambda l: l.epicentr_product_code in products)
+            # the pricing of the orders to heal only (an idle sync heals none): one lookup an order, not a line
+            pricing = {order: self._pricing(order) for order in found.order_id}
+            for line in found:
                 product = products[line.epicentr_product_code]
                 # keep Epicentr's title and total: the buyer agreed to them
                 line.write({**self._priced(product, line.product_uom_qty, epicentr_total(line), pricing[line.order_id]),
                             "name": line.name, "product_uom": product.uom_id.id})
-                healed += 1
-        return healed
+            healed |= found
+        return len(healed)
 
     @api.model
     def _move_to_gross_prices(self, orders):
@@ -200,29 +207,28 @@ class EpicentrOrderLines(models.AbstractModel):
     @api.model
     def _gap(self, order):
         """What the buyer pays Epicentr less Odoo's total."""
-        delivery = self._product(DELIVERY)
-        shipping = order.order_line.filtered(lambda l: l.product_id == delivery)
-        return order.epicentr_subtotal + sum(epicentr_total(line) for line in shipping) - order.amount_total
+        shipping = self._delivery_lines(order)
+        return order.epicentr_total + sum(epicentr_total(line) for line in shipping) - order.amount_total
 
     # ------------------------------------------------------------------ later changes on Epicentr
 
     @api.model
-    def _follow_lines(self, order, m):
+    def _follow_lines(self, order, card):
         """Bring a quotation's lines to Epicentr's items; on a confirmed or locked order, change
         nothing and tell the salesperson line by line. Once per state of the items."""
-        digest = items_digest(m)
+        digest = card.items_digest
         if order.epicentr_items_digest == digest:
             return
-        if order.state != "cancel" and m["status"] not in const.CANCELLED_STATUSES:
-            changes = self._differences(order, m)
+        if order.state != "cancel" and card.status not in const.CANCELLED_STATUSES:
+            changes = self._differences(order, card)
             if changes and order.state in ("draft", "sent") and not order.locked:
-                self._apply(order, changes)
+                self._change_quotation(order, changes)
             elif changes:
                 self._report(order, changes)
         order.epicentr_items_digest = digest
 
     @api.model
-    def _differences(self, order, m):
+    def _differences(self, order, card):
         """[(kind, item, line)]: kind is added, removed, changed or delivery. Items pair with the
         lines they became by offer id, then by product code; the salesperson's own lines (no
         Epicentr marks) are left out."""
@@ -230,45 +236,44 @@ class EpicentrOrderLines(models.AbstractModel):
         free = order.order_line.filtered(
             lambda l: (l.epicentr_offer_id or l.epicentr_product_code) and l.product_id != delivery)
         paired = {}
-        for matches in (lambda item, line: item["offer_id"] and line.epicentr_offer_id == item["offer_id"],
-                        lambda item, line: line.epicentr_product_code in item["codes"]):
-            for position, item in enumerate(m["lines"]):
+        for matches in (lambda item, line: item.offer_id and line.epicentr_offer_id == item.offer_id,
+                        lambda item, line: line.epicentr_product_code in item.codes):
+            for position, item in enumerate(card.lines):
                 line = position not in paired and next((l for l in free if matches(item, l)), None)
                 if line:
                     paired[position] = line
                     free -= line
         changes = [("removed", None, line) for line in free]
-        for position, item in enumerate(m["lines"]):
+        for position, item in enumerate(card.lines):
             line = paired.get(position)
             if not line:
                 changes.append(("added", item, None))
-            elif line.product_uom_qty != item["quantity"] or abs(epicentr_total(line) - item["total"]) > 0.005:
+            elif line.product_uom_qty != item.quantity or abs(epicentr_total(line) - item.total) > 0.005:
                 changes.append(("changed", item, line))
-        shipping = order.order_line.filtered(lambda l: l.product_id == delivery)
+        shipping = self._delivery_lines(order)
         known = sum(epicentr_total(line) for line in shipping)
-        if m["delivery_price"] is not None and abs(known - m["delivery_price"]) > 0.005:
-            changes.append(("delivery", {"total": m["delivery_price"]}, shipping))
+        if card.delivery_price is not None and abs(known - card.delivery_price) > 0.005:
+            changes.append(("delivery", Item.delivery(card.delivery_price), shipping))
         return changes
 
     @api.model
-    def _apply(self, order, changes):
+    def _change_quotation(self, order, changes):
         body = self._changes_html(order, changes, self.env._(
             "Epicentr changed the order's items; the quotation follows them:"))  # before the lines go
         values = self._pricing(order)
         products = self._products_for([item for kind, item, _line in changes if kind == "added"], order.company_id)
         commands = []
         for kind, item, line in changes:
-            if kind == "removed" or (kind == "delivery" and not item["total"]):
+            if kind == "removed" or (kind == "delivery" and not item.total):
                 commands += [fields.Command.delete(one.id) for one in line]
             elif kind == "added":
                 commands.append(fields.Command.create(self._line_values(item, products, values)))
             elif kind == "delivery" and not line:
-                commands.append(fields.Command.create(self._delivery_values(item["total"], values)))
+                commands.append(fields.Command.create(self._delivery_values(item.total, values)))
             else:  # a changed line, or the delivery line at a new price (quantity 1)
-                quantity = item.get("quantity", 1)
                 commands.append(fields.Command.update(line[:1].id, {
-                    **self._priced(line[:1].product_id, quantity, item["total"], values, item.get("price")),
-                    "epicentr_offer_id": item.get("offer_id") or line[:1].epicentr_offer_id}))
+                    **self._priced(line[:1].product_id, item.quantity, item.total, values, item.price),
+                    "epicentr_offer_id": item.offer_id or line[:1].epicentr_offer_id}))
                 commands += [fields.Command.delete(extra.id) for extra in line[1:]]
         order.write({"order_line": commands})
         order.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
@@ -296,12 +301,12 @@ class EpicentrOrderLines(models.AbstractModel):
                 rows.append(self.env._("Removed on Epicentr: %(line)s", line=line.name))
             elif kind == "added":
                 rows.append(self.env._("Added on Epicentr: %(title)s, quantity %(quantity)s, %(total)s",
-                                       title=item["title"], quantity=count(item["quantity"]), total=money(item["total"])))
+                                       title=item.title, quantity=count(item.quantity), total=money(item.total)))
             elif kind == "delivery":
                 rows.append(self.env._("Delivery: %(old)s → %(new)s",
-                                       old=money(sum(epicentr_total(one) for one in line)), new=money(item["total"])))
+                                       old=money(sum(epicentr_total(one) for one in line)), new=money(item.total)))
             else:
                 rows.append(self.env._("%(line)s: quantity %(old_quantity)s → %(quantity)s, total %(old_total)s → %(total)s",
-                                       line=line.name, old_quantity=count(line.product_uom_qty), quantity=count(item["quantity"]),
-                                       old_total=money(epicentr_total(line)), total=money(item["total"])))
+                                       line=line.name, old_quantity=count(line.product_uom_qty), quantity=count(item.quantity),
+                                       old_total=money(epicentr_total(line)), total=money(item.total)))
         return Markup("<p>%s</p><ul>%s</ul>") % (intro, Markup("").join(Markup("<li>%s</li>") % row for row in rows))

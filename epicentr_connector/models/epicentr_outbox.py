@@ -1,9 +1,12 @@
 """The outbox: what Odoo must tell Epicentr, recorded in the user's transaction, sent after it.
 
-A hook (sale.order.write, stock.picking) adds entries; a cron, woken by ``_trigger()`` once
-the user's transaction commits, sends them order by order. No HTTP call ever runs inside the
-transaction of the click that caused it: a slow or failing Epicentr never blocks or rolls
-back a salesperson, and a rolled-back click sends nothing.
+The write hooks (sale.order, stock.picking) note what changed; once the transaction's action has
+finished (before its commit: a confirmation's delivery exists by then) the notes become entries,
+and a cron, woken by ``_trigger()`` once the transaction commits, pushes them order by order
+(sync/order_push.py). No HTTP call ever runs inside the transaction of the click that caused
+it: a slow or failing Epicentr never blocks or rolls back a salesperson, and a rolled-back click
+sends nothing. This model keeps the entries, their state and their retries; the protocol is
+OrderPush's.
 """
 
 import logging
@@ -12,21 +15,13 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from .. import const
-from ..api import (
-    EpicentrAuthError,
-    EpicentrError,
-    EpicentrProtocolError,
-    EpicentrRateLimited,
-    EpicentrTransientError,
-)
-from ..utils.messages import text_html
-from ..utils.order_mapping import parse_datetime
-from ..utils.switches import ServerOnly
+from ..sync.order_push import OrderPush
+from ..sync.status_path import reached
 from ..utils.cron_frame import run_units, try_lock
-from ..utils.tracking import expected_tracking_format, normalize_tracking
+from ..utils.messages import text_html
+from ..utils.tracking import normalize_tracking
 
 _logger = logging.getLogger(__name__)
 
@@ -34,14 +29,12 @@ MAX_ATTEMPTS = 6  # transient failures, retried with back-off: 1, 2, 4, 8, 16 mi
 WAIT_RETRY = timedelta(minutes=10)  # an entry waiting for the order to be confirmed on Epicentr
 MAX_WAIT = timedelta(days=3)
 PUSH_LOCK_NAMESPACE = 0x45504332  # one sender per order at a time
-
-
-class PushRefused(Exception):
-    """Epicentr's rules (or ours) forbid the change: a person must decide."""
-
-
-class PushWaiting(Exception):
-    """Not possible yet (e.g. a TTN before Epicentr's order is confirmed): try again later."""
+NOTES = "epicentr.outbox.notes"  # the transaction's changes to record (cr.precommit.data)
+CANCEL_REASONS = "epicentr.outbox.cancel_reasons"
+# the order's state an event leaves it in
+EVENT_STATES = {"order_confirmed": "sale", "order_cancelled": "cancel"}
+# the kinds of which only the latest pending intent is sent (a later one supersedes it)
+LATEST_ONLY = (("tracking", "tracking_delete"), ("status",), ("call_status",))
 
 
 class EpicentrOutbox(models.Model):
@@ -84,11 +77,47 @@ class EpicentrOutbox(models.Model):
     # ------------------------------------------------------------------ recording intents
 
     @api.model
+    def _note(self, orders, event, picking=None):
+        """Note ``event`` of ``orders`` (a write hook): the entries are recorded once the
+        transaction's action has finished (_record_notes), so that they see all it did."""
+        orders = orders.filtered(lambda o: o.epicentr_source_id and o.epicentr_uuid)
+        if not orders:
+            return
+        precommit = self.env.cr.precommit
+        if NOTES not in precommit.data:
+            precommit.data[NOTES] = []
+            precommit.add(self.sudo()._record_notes)  # the hook runs as the salesperson; the outbox is technical
+        precommit.data[NOTES].append((event, orders.ids, picking.id if picking else None))
+
+    @api.model
+    def _note_cancel_reason(self, orders, reason_key, comment):
+        """The reason chosen for cancelling ``orders``, sent with their cancellation."""
+        reasons = self.env.cr.precommit.data.setdefault(CANCEL_REASONS, {})
+        reasons.update(dict.fromkeys(orders.ids, (reason_key, comment or False)))
+
+    def _record_notes(self):
+        """The entries of the changes noted in this transaction, in the order they happened."""
+        data = self.env.cr.precommit.data
+        notes, reasons = data.pop(NOTES, []), data.pop(CANCEL_REASONS, {})
+        for event, order_ids, picking_id in notes:
+            # as the orders are now: a change undone since (a savepoint rolled back, a confirmation
+            # cancelled in the same action) is not pushed
+            orders = self.env["sale.order"].browse(order_ids).exists().filtered(
+                lambda o, e=event: o.state == EVENT_STATES.get(e, o.state))
+            picking = self.env["stock.picking"].browse(picking_id)
+            if event == "tracking_removed":
+                entries = self._record_tracking_removed(picking.exists())
+            else:
+                entries = self._record(orders, event, picking.exists() or None)
+            for entry in entries.filtered(lambda e: e.event == "order_cancelled" and e.order_id.id in reasons):
+                entry.cancel_reason_key, entry.cancel_comment = reasons[entry.order_id.id]
+        self.env.flush_all()  # after the transaction's own flush: this runs just before the commit
+
+    @api.model
     def _record(self, orders, event, picking=None):
         """Record what the source's rules and tracking switch ask for on ``event``."""
-        self = self.sudo()  # the hook runs as the salesperson; the outbox is technical
         entries = []
-        for order in orders.filtered(lambda o: o.epicentr_source_id and o.epicentr_uuid):
+        for order in orders:
             source = order.epicentr_source_id.sudo()
             picking_done = picking or order._epicentr_delivery()
             number = normalize_tracking(picking_done.carrier_tracking_ref) if picking_done else ""
@@ -100,9 +129,9 @@ class EpicentrOutbox(models.Model):
                 entries.append(self._tracking_values(order, picking_done, number, event))
             rule = self._rule_for(source, event)
             # a rule that needs a tracking number waits for a valid one (Epicentr refuses "sent" without)
-            valid_number = number and not self._invalid_tracking(order, number)
+            valid_number = number and not order._epicentr_tracking_problem(number)
             if rule and (valid_number or not rule.require_tracking):
-                # a cancellation's reason is added by sale.order._epicentr_cancel()
+                # a cancellation's reason: noted by sale.order._epicentr_cancel()
                 entries.append({
                     "source_id": source.id, "order_id": order.id, "kind": "status", "event": event,
                     "target_status": rule.epicentr_status, "picking_id": picking_done.id or False,
@@ -116,12 +145,6 @@ class EpicentrOutbox(models.Model):
         return source.rule_ids.filtered(lambda r: r.odoo_event == event)[:1]
 
     @api.model
-    def _may_confirm(self, source):
-        """Whether the rules let the connector move an order forward to "confirmed" on Epicentr
-        (a TTN needs it): some rule sets "confirmed" or a later step."""
-        return any(r.epicentr_status in ("confirmed", "sent", "delivered") for r in source.rule_ids)
-
-    @api.model
     def _tracking_due(self, source, order, picking):
         """Has the order reached one of the trigger points chosen for the tracking number?"""
         return ((source.tracking_on_confirm and order.state == "sale")
@@ -130,8 +153,7 @@ class EpicentrOutbox(models.Model):
 
     @api.model
     def _record_tracking_removed(self, picking):
-        self = self.sudo()
-        order = picking.sudo().sale_id
+        order = picking.sale_id
         if order.epicentr_source_id.send_tracking and order.epicentr_uuid:
             return self._enqueue([{
                 "source_id": order.epicentr_source_id.id, "order_id": order.id, "picking_id": picking.id,
@@ -142,19 +164,10 @@ class EpicentrOutbox(models.Model):
     def _tracking_values(self, order, picking, number, event):
         values = {"source_id": order.epicentr_source_id.id, "order_id": order.id, "picking_id": picking.id,
                   "kind": "tracking", "event": event, "tracking_number": number}
-        invalid = self._invalid_tracking(order, number)
-        if invalid:  # refused here, without a call
-            values.update(state="failed", last_error=invalid)
+        problem = order._epicentr_tracking_problem(number)
+        if problem:  # refused here, without a call
+            values.update(state="failed", last_error=problem)
         return values
-
-    @api.model
-    def _invalid_tracking(self, order, number):
-        """Why ``number`` is not a tracking number of the order's carrier, or None."""
-        expected = expected_tracking_format(order.epicentr_carrier, number or "")
-        return expected and self.env._(
-            "%(number)s is not a valid tracking number for %(carrier)s: expected %(expected)s.",
-            number=number, carrier=order._fields["epicentr_carrier"].convert_to_export(order.epicentr_carrier, order),
-            expected=expected)
 
     @api.model
     def _enqueue(self, values_list):
@@ -175,15 +188,22 @@ class EpicentrOutbox(models.Model):
     @api.model
     def _cron_send(self):
         """Send the due entries, one order at a time, in calls of about CRON_CALL_SECONDS,
-        committing after each order (utils/cron_frame.py)."""
+        committing after each order (utils/cron_frame.py); one OrderPush a source."""
         now = fields.Datetime.now()
         due_domain = [("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)]
+        pushes = {}
 
         def send(order, _commit, _deadline):
             if try_lock(self.env, PUSH_LOCK_NAMESPACE, order.id):  # else another worker sends this order now
                 # A concurrent update (a sync, a salesperson) rolls the order back: its entries stay
                 # pending, and the next call re-reads Epicentr's order first, so nothing is sent twice.
-                self.search([("order_id", "=", order.id), *due_domain], order="id")._send_order()
+                entries = self.search([("order_id", "=", order.id), *due_domain], order="id")
+                source = entries.source_id[:1]
+                if not source:  # sent meanwhile by the worker that held the lock
+                    return
+                if source not in pushes:
+                    pushes[source] = OrderPush(source.with_company(source.company_id))
+                pushes[source].push(entries)
 
         def failed(order, error):
             entries = self.search([("order_id", "=", order.id), *due_domain])
@@ -192,43 +212,64 @@ class EpicentrOutbox(models.Model):
             entries._tell_people()
 
         orders = self.search(due_domain, order="id").order_id
-        run_units(self.env, orders, send, failed, "epicentr_connector.ir_cron_epicentr_outbox", "outbox order")
+        try:
+            run_units(self.env, orders, send, failed, "epicentr_connector.ir_cron_epicentr_outbox", "outbox order")
+        finally:
+            for push in pushes.values():
+                push.close()
         later = self.search([("state", "=", "pending"), ("next_attempt_at", ">", now)], order="next_attempt_at", limit=1)
         if later:
             self.env.ref("epicentr_connector.ir_cron_epicentr_outbox")._trigger(at=later.next_attempt_at)
 
-    def _send_order(self):
-        """Send the pending entries of one order, oldest first, the latest intent of each kind only."""
-        order, source = self.order_id, self.source_id[:1]
-        if source.read_only:
-            self.write({"state": "held", "last_error": self.env._("Read-only mode: not sent to Epicentr.")})
-            self._settle(order)
-            return
-        if source.token_revoked:
-            return  # paused until a working token is entered
-        latest = self.filtered(lambda e: e.kind in ("comment", "items"))  # each of these goes, in order
-        for kinds in (("tracking", "tracking_delete"), ("status",), ("call_status",)):
+    # ------------------------------------------------------------------ outcomes
+
+    def _latest_intents(self):
+        """The entries to send of one order: the latest of each kind in LATEST_ONLY (the older are
+        superseded), and every comment and items change, in order."""
+        latest = self.filtered(lambda e: e.kind in ("comment", "items"))
+        for kinds in LATEST_ONLY:
             of_kind = self.filtered(lambda e, k=kinds: e.kind in k)
             (of_kind - of_kind[-1:]).write({"state": "superseded"})
             latest |= of_kind[-1:]
-        try:
-            # One quick retry inside the call; longer waits go through next_attempt_at instead
-            # of holding the cron worker.
-            client = source._get_client(retries=1, max_wait=5)
-        except UserError as error:  # no token: wait for an administrator
-            latest.write({"last_error": str(error)})
-            return
-        for entry in latest.sorted("id"):  # a tracking number first: Epicentr needs it before "sent"
-            if not entry._send_one(client):
-                break
-        self._settle(order)
+        return latest
+
+    def _hold(self):
+        """Read-only mode: nothing goes to Epicentr."""
+        self.write({"state": "held", "last_error": self.env._("Read-only mode: not sent to Epicentr.")})
+        self._settle(self.order_id)
+
+    def _sent(self):
+        self.write({"state": "done", "sent_at": fields.Datetime.now(), "last_error": False, "attempts": self.attempts + 1})
+
+    def _refused(self, reason):
+        """Epicentr (or a check of ours) refused it: a person must decide."""
+        self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": reason})
+        self._tell_people()
+
+    def _retry_later(self, reason, wait_seconds=None):
+        """A transient failure: tried again with back-off (or after Epicentr's Retry-After), until MAX_ATTEMPTS."""
+        attempts = self.attempts + 1
+        wait = wait_seconds or 60 * 2 ** (attempts - 1)
+        self.write({"attempts": attempts, "last_error": reason,
+                    "state": "pending" if attempts < MAX_ATTEMPTS else "failed",
+                    "next_attempt_at": fields.Datetime.now() + timedelta(seconds=wait)})
+        if self.state == "failed":
+            self._tell_people()
+
+    def _wait(self, reason):
+        """Not possible yet: tried again every WAIT_RETRY, for MAX_WAIT."""
+        now = fields.Datetime.now()
+        self.write({"last_error": reason, "next_attempt_at": now + WAIT_RETRY,
+                    "state": "failed" if self.create_date < now - MAX_WAIT else "pending"})
+        if self.state == "failed":
+            self._tell_people()
 
     @api.model
     def _settle_reached(self, orders):
         """Failed status entries whose target the order has reached since (a later step, the
         cabinet) are moot: their error goes without anyone pressing Retry."""
         moot = self.sudo().search([("order_id", "in", orders.ids), ("kind", "=", "status"), ("state", "=", "failed")])
-        moot = moot.filtered(lambda e: const.reached(e.order_id.epicentr_status, e.target_status))
+        moot = moot.filtered(lambda e: reached(e.order_id.epicentr_status, e.target_status))
         moot.write({"state": "superseded"})
         self._settle(moot.order_id)
 
@@ -237,177 +278,6 @@ class EpicentrOutbox(models.Model):
         """Orders with nothing left failed or waiting lose their "could not send" activity."""
         orders.filtered(lambda o: o.epicentr_push_state == "ok").activity_unlink(
             ["epicentr_connector.mail_activity_epicentr_outbox_error"])
-
-    def _send_one(self, client):
-        """Send this entry and record the outcome; False when the source got paused."""
-        self.ensure_one()
-        now = fields.Datetime.now()
-        try:
-            self._apply(client)
-        except EpicentrAuthError as error:
-            if error.status == 403:  # this token may not do this one thing (e.g. cancel after "new")
-                self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": self.source_id._describe_error(error)})
-                self._tell_people()
-                return True
-            self.source_id._pause_revoked_token(error)
-            self.last_error = self.source_id._describe_error(error)
-            return False
-        except (EpicentrTransientError, EpicentrRateLimited, EpicentrProtocolError) as error:
-            # a garbled answer is not a refusal: likely cut short on the way, try again later
-            attempts = self.attempts + 1
-            wait = getattr(error, "retry_after", None) or 60 * 2 ** (attempts - 1)
-            self.write({"attempts": attempts, "last_error": self.source_id._describe_error(error),
-                        "state": "pending" if attempts < MAX_ATTEMPTS else "failed",
-                        "next_attempt_at": now + timedelta(seconds=wait)})
-        except PushWaiting as waiting:
-            expired = self.create_date < now - MAX_WAIT
-            self.write({"last_error": str(waiting), "next_attempt_at": now + WAIT_RETRY,
-                        "state": "failed" if expired else "pending"})
-        except (PushRefused, EpicentrError) as error:
-            self.write({"state": "failed", "attempts": self.attempts + 1, "last_error": self.source_id._describe_error(error)})
-        else:
-            self.write({"state": "done", "sent_at": now, "last_error": False, "attempts": self.attempts + 1})
-        if self.state == "failed":
-            self._tell_people()
-            self._reopen_refused_cancellation()
-        return True
-
-    def _reopen_refused_cancellation(self):
-        """Epicentr did not take a cancellation the Odoo order already shows: open the order again
-        (a quotation), so that Odoo does not call cancelled what Epicentr still has open."""
-        order = self.order_id
-        if self.kind == "status" and self.target_status == "canceled" and order.state == "cancel":
-            order.with_context(epicentr_importing=ServerOnly()).action_draft()
-            order.message_post(body=text_html(self.env._(
-                "Epicentr did not cancel the order, so it is open again in Odoo: %(reason)s",
-                reason=self.last_error)), message_type="comment", subtype_xmlid="mail.mt_note")
-
-    def _apply(self, client):
-        """The calls for this entry. Re-reads the order first, so sending twice is harmless."""
-        uuid = self.order_id.epicentr_uuid
-        if self.kind == "comment":  # whatever the order's status
-            if not (self.attempts and self._comment_arrived(client, uuid)):  # never twice in the thread
-                client.add_comment(uuid, self.comment)
-            self.order_id.message_post(body=text_html(self.env._("Comment sent to Epicentr: %(comment)s",
-                                                                 comment=self.comment)),
-                                       message_type="comment", subtype_xmlid="mail.mt_note")
-            return
-        card = client.get_order(uuid)
-        status, shipment = card.get("statusCode"), (card.get("address") or {}).get("shipment") or {}
-        if not status or not isinstance(status, str):  # never walk the order from a guess
-            raise EpicentrProtocolError(self.env._("the order card has no status"))
-        if self.kind == "status":
-            reached = self._walk(client, uuid, status, self.target_status)
-            # show it at once; the next sync brings Epicentr's own view of the order anyway
-            self.order_id.sudo().epicentr_status = reached
-        elif self.kind == "tracking":
-            self._send_tracking(client, uuid, status, shipment.get("number"))
-        elif self.kind == "items":
-            self._change_items(client, uuid, status)
-        elif self.kind == "call_status":
-            if card.get("callStatus") != self.call_status:
-                client.set_call_status(uuid, self.call_status)
-            self.order_id.sudo().with_context(epicentr_importing=ServerOnly()).epicentr_call_status = self.call_status
-        elif shipment.get("number"):  # tracking_delete
-            if status != "confirmed":
-                raise PushRefused(self.env._(
-                    "Epicentr lets a tracking number be removed only while the order is confirmed; it is %(status)s.",
-                    status=const.status_title(self.env, status)))
-            client.delete_shipment_number(uuid)
-
-    def _change_items(self, client, uuid, status):
-        """Change the items on Epicentr (a new order is first confirmed by the seller, as Epicentr
-        requires), then read the order back: the quotation follows what Epicentr has."""
-        if status == "new":
-            status = self._walk(client, uuid, status, "confirmed_by_merchant")
-        if status != "confirmed_by_merchant":
-            raise PushRefused(self.env._(
-                "Epicentr lets the seller change the items only while the order is confirmed by the seller; "
-                "it is “%(status)s”.", status=const.status_title(self.env, status)))
-        for offer_id, quantity in (self.item_changes or {}).items():
-            if quantity:
-                client.set_item_quantity(uuid, offer_id, quantity)
-            else:
-                client.delete_item(uuid, offer_id)
-        self.env["epicentr.order.import"]._import_page(self.source_id, [client.get_order(uuid)])
-
-    def _comment_arrived(self, client, uuid):
-        """Whether an earlier attempt's comment is in the order's thread (its answer got lost)."""
-        since = self.create_date - timedelta(minutes=1)
-        for comment in client.get_comments(uuid):
-            try:
-                at = parse_datetime(comment.get("createdAt"), "createdAt")
-            except ValueError:
-                continue
-            if str(comment.get("content") or "").strip() == self.comment.strip() and at >= since:
-                return True
-        return False
-
-    def _send_tracking(self, client, uuid, status, current_number):
-        number = self.tracking_number
-        invalid = self._invalid_tracking(self.order_id, number)
-        if invalid:  # e.g. Retry on a number refused when it was entered
-            raise PushRefused(invalid)
-        if status in ("new", "confirmed_by_merchant"):
-            if not self._may_confirm(self.source_id):
-                raise PushWaiting(self.env._(
-                    "Waiting: Epicentr accepts a tracking number once the order is confirmed, and it is "
-                    "“%(status)s”. Confirm it in the Epicentr cabinet, or add a status rule that confirms it.",
-                    status=const.status_title(self.env, status)))
-            status = self._walk(client, uuid, status, "confirmed")
-        if status != "confirmed":
-            if current_number == number:
-                return  # already there (sent twice, or typed in the cabinet)
-            raise PushRefused(self.env._(
-                "Epicentr accepts a tracking number only while the order is confirmed; it is “%(status)s”.",
-                status=const.status_title(self.env, status)))
-        if current_number != number:
-            client.set_shipment_number(uuid, number)
-        card = client.get_order(uuid)  # read back: did Epicentr move it to "sent" by itself?
-        if card.get("statusCode") == "confirmed" and "sent" in self._allowed(client, uuid):
-            if self._provider():
-                client.change_status(uuid, "sent", provider=self._provider(), number=number)
-            else:
-                client.change_status(uuid, "sent")
-
-    def _walk(self, client, uuid, status, target):
-        """Move the order to ``target`` through the seller's steps Epicentr allows now; returns
-        the status reached. Refuses, without writing, a target it cannot reach."""
-        for _step in range(len(const.SELLER_PATH)):
-            if const.reached(status, target):
-                return status
-            allowed = self._allowed(client, uuid)
-            step = target if target in allowed else const.next_step(status, target)
-            # Epicentr offers "sent" only once it has a TTN; the body of the move can bring it.
-            with_ttn = step == "sent" and self.tracking_number and self._provider() and not self._invalid_tracking(
-                self.order_id, self.tracking_number)
-            if step not in allowed and not (with_ttn and status == "confirmed"):
-                raise PushRefused(self.env._(
-                    "Epicentr does not allow “%(target)s” for this order now: it is “%(status)s”, and the "
-                    "possible statuses are: %(allowed)s.",
-                    target=const.status_title(self.env, target), status=const.status_title(self.env, status),
-                    allowed=", ".join(const.status_title(self.env, a) for a in allowed) or "—"))
-            if step == "canceled":
-                if not self.cancel_reason_key:
-                    raise PushRefused(self.env._(
-                        "Epicentr needs a cancel reason: cancel the order again and choose one."))
-                client.change_status(uuid, step, reason_code=self.cancel_reason_key.rsplit(".", 1)[-1],
-                                     translation_key=self.cancel_reason_key, comment=self.cancel_comment or None)
-            elif with_ttn:
-                client.change_status(uuid, step, provider=self._provider(), number=self.tracking_number)
-            else:
-                client.change_status(uuid, step)
-            status = step
-        return status
-
-    def _provider(self):
-        """The order's delivery service as Epicentr names it, for the body of "sent"."""
-        carrier = self.order_id.epicentr_carrier
-        return carrier if carrier not in (False, "other", "courier_delivery") else None
-
-    @staticmethod
-    def _allowed(client, uuid):
-        return [item.get("code") for item in client.get_allowed_statuses(uuid)]
 
     # ------------------------------------------------------------------ people
 

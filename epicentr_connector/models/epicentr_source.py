@@ -28,90 +28,50 @@ class EpicentrSource(models.Model):
     _order = "name, id"
     _check_company_auto = True
 
-    name = fields.Char(
-        required=True,
-        tracking=True,
-        help="How this Epicentr seller account is called in Odoo, e.g. the shop name.",
-    )
+    name = fields.Char(required=True, tracking=True,
+                       help="How this Epicentr seller account is called in Odoo, e.g. the shop name.")
     active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        default=lambda self: self.env.company,
-        tracking=True,
-        help="The Odoo company that sells through this Epicentr account; "
-        "its orders are created in this company.",
-    )
+        "res.company", required=True, default=lambda self: self.env.company, tracking=True,
+        help="The Odoo company that sells through this Epicentr account; its orders are created in this company.")
     api_token = fields.Char(
-        string="API Token",
-        groups="base.group_system",
-        copy=False,
-        exportable=False,
-        help="The token generated in the Epicentr seller cabinet. "
-        "Only Settings administrators can see or change it.",
-    )
+        string="API Token", groups="base.group_system", copy=False, exportable=False,
+        help="The token generated in the Epicentr seller cabinet. Only Settings administrators can see or change it.")
     base_url = fields.Char(
-        string="API Address",
-        required=True,
-        default=DEFAULT_BASE_URL,
-        tracking=True,
-        help="Address of the Epicentr Merchant API. Keep the default "
-        "unless Epicentr support tells you otherwise.",
-    )
+        string="API Address", required=True, default=DEFAULT_BASE_URL, tracking=True,
+        help="Address of the Epicentr Merchant API. Keep the default unless Epicentr support tells you otherwise.")
     read_only = fields.Boolean(
-        string="Read-only Mode",
-        tracking=True,
-        help="Never write to Epicentr: orders are imported, but no status, "
-        "tracking number or other change is sent back to the marketplace. "
-        "Useful while you try the connector out: Epicentr has no test "
-        "environment, every change goes to your live seller cabinet.",
-    )
+        string="Read-only Mode", tracking=True,
+        help="Never write to Epicentr: orders are imported, but no status, tracking number or other change is "
+        "sent back to the marketplace. Useful while you try the connector out: Epicentr has no test "
+        "environment, every change goes to your live seller cabinet.")
     history_days = fields.Integer(
-        string="History Depth (days)",
-        default=60,
-        help="When the source is connected, orders created in this many "
-        "last days are imported. Importing history never changes anything "
-        "on Epicentr.",
-    )
-    sync_interval = fields.Integer(
-        string="Sync Interval (minutes)",
-        default=10,
-        help="How often new and changed Epicentr orders are fetched.",
-    )
+        string="History Depth (days)", default=60,
+        help="When the source is connected, orders created in this many last days are imported. Importing "
+        "history never changes anything on Epicentr.")
+    sync_interval = fields.Integer(string="Sync Interval (minutes)", default=10,
+                                   help="How often new and changed Epicentr orders are fetched.")
     parallel_reads = fields.Integer(
         default=4, help="How many order cards a sync reads from Epicentr at the same time (1 to 4): "
         "Epicentr's answer time then overlaps with the import. A 429 from Epicentr pauses all of them.",
     )
     salesperson_ids = fields.Many2many(
-        "res.users",
-        "epicentr_source_salesperson_rel",
-        "source_id",
-        "user_id",
-        string="Salespeople",
+        "res.users", "epicentr_source_salesperson_rel", "source_id", "user_id", string="Salespeople",
         domain=[("share", "=", False)],
         help="New orders are assigned to these salespeople in turn (round-robin). "
-        "Leave empty to import orders without a salesperson.",
-    )
+        "Leave empty to import orders without a salesperson.")
     access_user_ids = fields.Many2many(
-        "res.users",
-        "epicentr_source_access_user_rel",
-        "source_id",
-        "user_id",
-        string="Users with Access",
-        domain=[("share", "=", False)],
-        help="The users who see the orders of this source.",
-    )
+        "res.users", "epicentr_source_access_user_rel", "source_id", "user_id", string="Users with Access",
+        domain=[("share", "=", False)], help="The users who see the orders of this source.")
     sync_cursor_at = fields.Datetime(
-        string="Sync Cursor",
-        copy=False,
+        string="Sync Cursor", copy=False,
         help="Orders changed on Epicentr after this moment (minus a few minutes of overlap) are "
         "fetched by the next sync. Moving it back makes the next sync fetch again every order "
         "changed since then (nothing is duplicated, but a large window takes time); leave it "
         "empty only together with the history start to import the whole history again.",
     )
     history_start_at = fields.Datetime(
-        string="History Starts",
-        copy=False,
+        string="History Starts", copy=False,
         help="Orders created before this moment are not imported by the syncs (use Import an "
         "Order by its number for an older one). Set at the first sync from the history depth.",
     )
@@ -121,7 +81,7 @@ class EpicentrSource(models.Model):
     sync_progress = fields.Char(string="Progress", readonly=True, copy=False)
     last_run_created = fields.Integer(string="Created by the Last Sync", readonly=True, copy=False)
     last_run_updated = fields.Integer(string="Updated by the Last Sync", readonly=True, copy=False)
-    # {uuid: [number, reason]}: orders that failed to import; every sync tries them again.
+    # {uuid: sync/failed_orders.failure()}: orders that failed to import; the syncs try them again.
     failed_orders = fields.Json(readonly=True, copy=False)
     failed_order_count = fields.Integer(string="Orders Waiting for Retry", compute="_compute_failed_order_count")
     order_count = fields.Integer(string="Orders", compute="_compute_order_count")

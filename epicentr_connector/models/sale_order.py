@@ -1,19 +1,16 @@
+import logging
 from datetime import timedelta
-
-from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
-from ..utils.messages import notification
-from ..utils.order_mapping import clean_text, parse_datetime
+from ..utils.messages import notification, text_html
 from ..utils.switches import ServerOnly, switch
+from ..utils.tracking import expected_tracking_format
+from .epicentr_order_lines import PLACEHOLDER
 
-
-# Epicentr's comments shown in an order's chatter: at most this many a read, each at most this long
-MAX_COMMENTS_POSTED = 50
-MAX_COMMENT_LENGTH = 4000
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
@@ -42,10 +39,11 @@ class SaleOrder(models.Model):
     epicentr_status_unknown = fields.Boolean(
         string="Unknown Epicentr Status", compute="_compute_epicentr_status_unknown", store=True,
     )
-    # The outbox's state for the order: error (with the messages), pending or ok.
+    # Where the push of the order's changes to Epicentr stands (its outbox entries): failed (with
+    # Epicentr's reasons: a person must act), pending (retried by itself) or ok.
     epicentr_push_state = fields.Selection(
-        [("ok", "In sync"), ("pending", "Waiting to be sent"), ("error", "Sync error")],
-        string="Epicentr Sync", compute="_compute_epicentr_push", store=True, copy=False,
+        [("ok", "All sent"), ("pending", "Waiting to be sent"), ("failed", "Failed")],
+        string="Epicentr Push", compute="_compute_epicentr_push", store=True, copy=False,
     )
     epicentr_push_error = fields.Text(compute="_compute_epicentr_push", store=True, copy=False)
     epicentr_created_at = fields.Datetime(string="Placed on Epicentr", readonly=True, copy=False)
@@ -55,13 +53,15 @@ class SaleOrder(models.Model):
         help="Epicentr cancels a new order that the seller does not confirm within 120 minutes, "
         "and may block the shop.",
     )
-    epicentr_subtotal = fields.Monetary(readonly=True, copy=False)
+    epicentr_total = fields.Monetary(
+        string="Epicentr Total", readonly=True, copy=False,
+        help="What the buyer pays Epicentr for the items, taxes included (the delivery apart).")
     epicentr_carrier = fields.Selection(const.CARRIERS, string="Delivery Service", readonly=True, copy=False)
     epicentr_settlement = fields.Char(string="Settlement", readonly=True, copy=False)
     epicentr_office = fields.Char(string="Branch / Locker", readonly=True, copy=False)
     epicentr_payment_method = fields.Selection(const.PAYMENT_METHODS, string="Payment Method", readonly=True, copy=False)
     epicentr_payment_status = fields.Selection(const.PAYMENT_STATUSES, string="Payment Status", readonly=True, copy=False)
-    epicentr_ttn = fields.Char(
+    epicentr_tracking_number = fields.Char(
         string="Tracking Number on Epicentr", readonly=True, copy=False,
         help="The delivery tracking number (TTN) Epicentr has for this order.",
     )
@@ -134,7 +134,7 @@ class SaleOrder(models.Model):
             if not order.epicentr_source_id:
                 order.epicentr_push_state = order.epicentr_push_error = False
             elif failed:
-                order.epicentr_push_state, order.epicentr_push_error = "error", "\n".join(failed.mapped("last_error"))
+                order.epicentr_push_state, order.epicentr_push_error = "failed", "\n".join(failed.mapped("last_error"))
             elif waiting:
                 order.epicentr_push_state, order.epicentr_push_error = "pending", waiting[-1].last_error or False
             else:
@@ -176,13 +176,13 @@ class SaleOrder(models.Model):
 
     @api.depends("order_line.product_id")
     def _compute_epicentr_needs_mapping(self):
-        placeholder = self.env.ref("epicentr_connector.product_epicentr_unmatched", raise_if_not_found=False)
+        placeholder = self.env["epicentr.order.lines"]._product(PLACEHOLDER)
         for order in self:
-            order.epicentr_needs_mapping = bool(placeholder) and placeholder in order.order_line.product_id
+            order.epicentr_needs_mapping = placeholder in order.order_line.product_id
 
-    @api.depends("epicentr_subtotal", "state", "amount_total", "order_line.epicentr_price_total", "order_line.product_id")
+    @api.depends("epicentr_total", "state", "amount_total", "order_line.epicentr_price_total", "order_line.product_id")
     def _compute_epicentr_total_mismatch(self):
-        """Odoo's total against what the buyer pays Epicentr: the items' subtotal and the delivery."""
+        """Odoo's total against what the buyer pays Epicentr: the items' total and the delivery."""
         Lines = self.env["epicentr.order.lines"]
         for order in self:
             if not order.epicentr_source_id or order.state == "cancel":
@@ -232,23 +232,51 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------ push to Epicentr
 
     def write(self, vals):
-        """Record the Epicentr rules' intents when the state changes (not while importing), and
-        settle what Epicentr's new status makes moot."""
+        """Note the order's state changes for the Epicentr rules (not while importing: the outbox
+        records them once the action has finished), and settle what Epicentr's new status makes moot."""
         left_new = self.browse()
-        if vals.get("epicentr_status", const.HIDDEN_BUYER_STATUS) != const.HIDDEN_BUYER_STATUS:
-            left_new = self.filtered(lambda o: o.epicentr_status == const.HIDDEN_BUYER_STATUS)
+        if vals.get("epicentr_status", "new") != "new":
+            left_new = self.filtered(lambda o: o.epicentr_status == "new")
         before = {}
         if "state" in vals and not switch(self.env, "epicentr_importing"):
             before = {order.id: order.state for order in self if order.epicentr_source_id}
         result = super().write(vals)
         changed = self.filtered(lambda o: o.id in before and before[o.id] != o.state)
         Outbox = self.env["epicentr.outbox"]
-        Outbox._record(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
-        Outbox._record(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
+        Outbox._note(changed.filtered(lambda o: o.state == "sale"), "order_confirmed")
+        Outbox._note(changed.filtered(lambda o: o.state == "cancel"), "order_cancelled")
         if "epicentr_status" in vals:
             left_new._epicentr_settle_confirmation(vals.get("epicentr_updated_at"))
             Outbox._settle_reached(self)
         return result
+
+    def _epicentr_follow_card(self, card):
+        """The order follows Epicentr's ``card`` (utils/order_card.Card), read after a push, as an
+        import does: the one way from Epicentr into an order."""
+        self.ensure_one()
+        if card.reported_uuid != self.epicentr_uuid:
+            raise UserError(self.env._("Epicentr's card is not the one of %(order)s.", order=self.name))
+        stats = self.env["epicentr.order.import"].sudo()._import_cards(self.epicentr_source_id.sudo(), [card])
+        for number, reason in stats["failed"].values():  # the next sync tries again, and reports it
+            _logger.info("Epicentr order %s: not followed after the push (%s)", number, reason)
+
+    def _epicentr_reopen(self, reason):
+        """Epicentr did not take a cancellation the Odoo order already shows: open the order again
+        (a quotation), so that Odoo does not call cancelled what Epicentr still has open."""
+        if self.state != "cancel":
+            return
+        self.action_draft()  # not a change the rules push: only confirmations and cancellations are
+        self.message_post(body=text_html(self.env._(
+            "Epicentr did not cancel the order, so it is open again in Odoo: %(reason)s", reason=reason)),
+            message_type="comment", subtype_xmlid="mail.mt_note")
+
+    def _epicentr_tracking_problem(self, number):
+        """Why ``number`` is not a tracking number of the order's carrier, or None."""
+        expected = expected_tracking_format(self.epicentr_carrier, number or "")
+        return expected and self.env._(
+            "%(number)s is not a valid tracking number for %(carrier)s: expected %(expected)s.",
+            number=number, carrier=self._fields["epicentr_carrier"].convert_to_export(self.epicentr_carrier, self),
+            expected=expected)
 
     def _epicentr_settle_confirmation(self, changed_at=None):
         """Past "new" on Epicentr (whoever moved it: the connector's push, the cabinet, a sync):
@@ -259,8 +287,8 @@ class SaleOrder(models.Model):
         cancelled.activity_unlink(activity)
         confirmed = self - cancelled
         confirmed.activity_feedback(activity, feedback=self.env._("Confirmed on Epicentr."))
-        confirmed.filtered(lambda o: not o.epicentr_confirmed_at).sudo().with_context(
-            epicentr_importing=ServerOnly()).write({"epicentr_confirmed_at": changed_at or fields.Datetime.now()})
+        confirmed.filtered(lambda o: not o.epicentr_confirmed_at).sudo().write(
+            {"epicentr_confirmed_at": changed_at or fields.Datetime.now()})
 
     def action_cancel(self):
         """Epicentr needs a reason to cancel: ask for it when a rule will send the cancellation."""
@@ -289,11 +317,8 @@ class SaleOrder(models.Model):
         for source in self.epicentr_source_id:
             if reason_key not in dict(Reason._of(source)):
                 raise UserError(self.env._("“%(reason)s” is not one of Epicentr's cancel reasons.", reason=reason_key))
-        result = super(SaleOrder, self.with_context(disable_cancel_warning=True)).action_cancel()
-        self.env["epicentr.outbox"].sudo().search([
-            ("order_id", "in", self.ids), ("event", "=", "order_cancelled"), ("state", "=", "pending"),
-        ]).write({"cancel_reason_key": reason_key, "cancel_comment": comment or False})
-        return result
+        self.env["epicentr.outbox"]._note_cancel_reason(self, reason_key, comment)
+        return super(SaleOrder, self.with_context(disable_cancel_warning=True)).action_cancel()
 
     def _epicentr_delivery(self):
         """The outgoing delivery whose tracking number is the order's: the last done one, else
@@ -304,7 +329,7 @@ class SaleOrder(models.Model):
 
     def _epicentr_at_risk_domain(self):
         soon = fields.Datetime.now() + timedelta(minutes=const.AT_RISK_MINUTES)
-        return [("epicentr_status", "=", const.HIDDEN_BUYER_STATUS), ("epicentr_confirm_deadline", "<", soon)]
+        return [("epicentr_status", "=", "new"), ("epicentr_confirm_deadline", "<", soon)]
 
     def _compute_epicentr_at_risk(self):
         at_risk = self.filtered_domain(self._epicentr_at_risk_domain())
@@ -334,37 +359,6 @@ class SaleOrder(models.Model):
         self.check_access("write")
         return {"type": "ir.actions.act_window", "name": name, "res_model": model, "view_mode": "form",
                 "target": "new", "context": {"default_order_id": self.id}}
-
-    def _epicentr_post_comments(self, comments):
-        """Show Epicentr's comments of this order that its chatter lacks, each signed with its
-        author and time; the seller's own comments sent from Odoo are there already."""
-        self.ensure_one()
-        sent = set(self.env["epicentr.outbox"].sudo().search([
-            ("order_id", "=", self.id), ("kind", "=", "comment"), ("state", "=", "done")]).mapped("comment"))
-        ordered = sorted((c for c in comments if isinstance(c, dict)), key=lambda c: str(c.get("createdAt") or ""))
-        new = ordered[self.epicentr_comments_read:]
-        if len(new) > MAX_COMMENTS_POSTED:  # a flood: the latest are shown, the rest counted
-            self.message_post(body=self.env._(
-                "%(count)s more comments on Epicentr are not shown here: read them in the seller cabinet.",
-                count=len(new) - MAX_COMMENTS_POSTED), message_type="comment", subtype_xmlid="mail.mt_note")
-            new = new[-MAX_COMMENTS_POSTED:]
-        for comment in new:
-            content = clean_text(comment.get("content") or "", MAX_COMMENT_LENGTH).strip()
-            if not content or content in sent:
-                continue
-            author = clean_text(" ".join(str(comment.get(key) or "").strip() for key in ("firstName", "lastName")), 128).strip()
-            when = comment.get("createdAt")
-            try:
-                date = parse_datetime(when, "createdAt")
-            except ValueError:
-                date = fields.Datetime.now()
-            self.message_post(
-                body=Markup("<p><b>%s</b> · %s</p><p>%s</p>") % (
-                    self.env._("%(author)s on Epicentr", author=author or self.env._("Epicentr")),
-                    fields.Datetime.context_timestamp(self, date).strftime("%Y-%m-%d %H:%M"), content),
-                message_type="comment", subtype_xmlid="mail.mt_note", date=date,
-                author_id=self.env.ref("base.partner_root").id)
-        self.sudo().with_context(epicentr_importing=ServerOnly()).epicentr_comments_read = len(ordered)
 
     def action_epicentr_retry(self):
         """Send the failed outbox entries of these orders again (the order's Retry button)."""

@@ -8,17 +8,17 @@ from ..utils.tracking import normalize_tracking
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
-    # The order's Epicentr sync outcome, shown beside the tracking reference: computed as the
+    # Where the push of the order's changes to Epicentr stands, shown beside the tracking reference: computed as the
     # user who reads it (not as superuser, as a related field would), so only to those who may
     # read the order.
     epicentr_push_state = fields.Selection(
         selection=lambda self: self.env["sale.order"]._fields["epicentr_push_state"].selection,
-        compute="_compute_epicentr_sync", compute_sudo=False)
-    epicentr_push_error = fields.Text(compute="_compute_epicentr_sync", compute_sudo=False)
+        compute="_compute_epicentr_push", compute_sudo=False)
+    epicentr_push_error = fields.Text(compute="_compute_epicentr_push", compute_sudo=False)
 
     @api.depends("sale_id.epicentr_push_state", "sale_id.epicentr_push_error")
     @api.depends_context("uid")
-    def _compute_epicentr_sync(self):
+    def _compute_epicentr_push(self):
         for picking in self:
             order = picking.sale_id
             readable = order and order.has_access("read")
@@ -27,7 +27,7 @@ class StockPicking(models.Model):
 
     def write(self, vals):
         """A tracking number entered, changed or removed on an Epicentr order's delivery is
-        recorded for Epicentr (sent after the commit, by the outbox)."""
+        noted for Epicentr (recorded in the outbox once the action has finished, sent after the commit)."""
         if "carrier_tracking_ref" not in vals or switch(self.env, "epicentr_importing"):
             return super().write(vals)
         # sudo: a stock user may validate the delivery of an order they may not read
@@ -40,15 +40,11 @@ class StockPicking(models.Model):
                 "Only users who may change the Epicentr order %(orders)s can change its tracking number.",
                 orders=", ".join(orders.sudo().mapped("name"))))
         result = super().write(vals)
-        Push = self.env["epicentr.outbox"]
-        for picking in self.filtered(lambda p: p.id in before and p.picking_type_code == "outgoing"):
+        Outbox = self.env["epicentr.outbox"]
+        for picking in self.sudo().filtered(lambda p: p.id in before and p.picking_type_code == "outgoing"):
             now = normalize_tracking(picking.carrier_tracking_ref)
-            if now == before[picking.id]:
-                continue
-            if now:
-                Push._record(picking.sudo().sale_id, "tracking_set", picking)
-            elif before[picking.id]:
-                Push._record_tracking_removed(picking)
+            if now != before[picking.id]:
+                Outbox._note(picking.sale_id, "tracking_set" if now else "tracking_removed", picking)
         return result
 
     def _action_done(self):
@@ -56,5 +52,5 @@ class StockPicking(models.Model):
         if not switch(self.env, "epicentr_importing"):
             for picking in self.sudo().filtered(
                     lambda p: p.state == "done" and p.picking_type_code == "outgoing" and p.sale_id.epicentr_source_id):
-                self.env["epicentr.outbox"]._record(picking.sale_id, "delivery_done", picking)
+                self.env["epicentr.outbox"]._note(picking.sale_id, "delivery_done", picking)
         return result

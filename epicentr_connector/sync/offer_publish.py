@@ -4,7 +4,7 @@ cron, never inside a user's transaction.
 Top to bottom: ``run`` → ``_read_results`` (the requests Epicentr has not finished: their final
 statuses, applied to their offers) → ``_send`` (the offers marked changed: their values as Odoo has
 them now, ``wanted_values``, compared with what Epicentr has, ``item_for``; only the difference
-goes, in requests of at most OFFER_BATCH) → ``_apply`` (Epicentr's answer per offer).
+goes, in requests of at most OFFER_BATCH) → ``_record_results`` (Epicentr's answer per offer).
 
 Epicentr processes a request later: an offer stays "waiting" until its result is final, and is
 not sent again meanwhile. Within Epicentr's rate (OFFER_RATE requests a window): the source keeps
@@ -24,8 +24,8 @@ from odoo.tools import SQL
 from .. import const
 from ..api import EpicentrAuthError, EpicentrError, EpicentrNotFound, EpicentrRateLimited, EpicentrValidationError
 from ..api.wire import is_path_value
-from ..utils.cron_frame import try_lock
-from ..utils.order_mapping import clean_text
+from ..utils.cron_frame import commit_and_relock, try_lock
+from ..utils.values import clean_text
 
 PUBLISH_LOCK_NAMESPACE = 0x45504F46
 RESULT_WAIT = timedelta(seconds=1)  # asking for a result sooner only finds it still queued
@@ -156,10 +156,8 @@ class OfferPublication:
         self.wake_at = min(self.wake_at, at) if self.wake_at else at
 
     def _commit(self):
-        if self.commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-            if not try_lock(self.env, PUBLISH_LOCK_NAMESPACE, self.source.id):
-                raise EpicentrError("another worker took over the publication")
+        if self.commit and not commit_and_relock(self.env, PUBLISH_LOCK_NAMESPACE, self.source.id):
+            raise EpicentrError("another worker took over the publication")
 
     # ------------------------------------------------------------------ results
 
@@ -178,7 +176,7 @@ class OfferPublication:
             if not offers:
                 continue
             if not is_path_value("request_id", request_id) or min(offers.mapped("sent_at")) < fields.Datetime.now() - RESULT_GIVE_UP:
-                offers.write({"state": "error", "to_check": True, "request_id": False, "answer": self.env._(
+                offers.write({"state": "retry", "to_check": True, "request_id": False, "answer": self.env._(
                     "Epicentr did not give this request's results within %(minutes)s minutes: it is sent again.",
                     minutes=int(RESULT_GIVE_UP.total_seconds() // 60))})
                 continue
@@ -188,14 +186,14 @@ class OfferPublication:
             try:
                 answer = self.client.get_offer_results(request_id)
             except EpicentrNotFound:  # results are kept 14 days: send the values again
-                offers.write({"state": "error", "to_check": True, "request_id": False})
+                offers.write({"state": "retry", "to_check": True, "request_id": False})
                 continue
-            self._apply(offers, answer)
+            self._record_results(offers, answer)
             self._commit()
         if Offer.search_count([("source_id", "=", self.source.id), ("state", "=", "queued")], limit=1):
             self._wake(RESULT_WAIT * 2)  # results still to come
 
-    def _apply(self, offers, answer):
+    def _record_results(self, offers, answer):
         """Epicentr's statuses for the offers of one request (one write per outcome and values)."""
         results = {(item.get("idType"), str(item.get("id"))): item for item in answer.get("items", [])}
         outcomes = defaultdict(list)  # values to write -> offer ids
@@ -279,12 +277,12 @@ class OfferPublication:
             offers.write({"to_check": False, "state": "refused", "answer": self.source._describe_error(error)})
             return True
         except EpicentrError as error:  # 5xx, timeout, dropped: sent again in a while
-            offers.write({"state": "error", "answer": self.source._describe_error(error),
+            offers.write({"state": "retry", "answer": self.source._describe_error(error),
                           "next_attempt_at": fields.Datetime.now() + RETRY_WAIT})
             self._wake(RETRY_WAIT)
             return True
         if not is_path_value("request_id", answer.get("requestId")):  # its results could never be asked for
-            offers.write({"state": "error", "next_attempt_at": fields.Datetime.now() + RETRY_WAIT, "answer": self.env._(
+            offers.write({"state": "retry", "next_attempt_at": fields.Datetime.now() + RETRY_WAIT, "answer": self.env._(
                 "Epicentr's answer had no usable request id: the offers are sent again in a while.")})
             self._wake(RETRY_WAIT)
             return True
@@ -292,6 +290,6 @@ class OfferPublication:
         offers.write({"to_check": False, "state": "queued", "request_id": answer["requestId"],
                       "sent_at": fields.Datetime.now(), "next_attempt_at": False})
         self.stats["sent"] += len(offers)
-        self._apply(offers, answer)
+        self._record_results(offers, answer)
         self._wake(RESULT_WAIT)
         return True

@@ -3,15 +3,13 @@ created in the history window, later the orders changed since the cursor (minus 
 
 An ``OrderSync`` lives for one run and holds what the run shares: the source, its client, the
 counts, the time budget and whether it commits. The path of a page, top to bottom: ``run`` →
-``_walk`` → ``_read_cards`` (fingerprints skip what did not change; the card is read, in the
+``_page_through`` → ``_read_cards`` (fingerprints skip what did not change; the card is read, in the
 background, only when the list entry lacks something, place titles a recent card gave aside:
 PlaceTitles) → ``_import_read``: the importer, then
 the cursor and progress, committed.
 """
 
-import hashlib
 import itertools
-import json
 import logging
 import time
 from collections import deque
@@ -25,10 +23,12 @@ from .. import const
 from ..api import (EpicentrAuthError, EpicentrClient, EpicentrError, EpicentrNotFound, EpicentrValidationError,
                    is_order_id)
 from ..api.gate import RateGate
+from .failed_orders import MAX_ORDER_ATTEMPTS, FailedOrders
 from .parallel_reads import ParallelReads
 from .place_titles import PlaceTitles
-from ..utils.cron_frame import try_lock
-from ..utils.order_mapping import clean_text, complete_in_list, parse_datetime
+from ..utils.cron_frame import commit_and_relock, try_lock
+from ..utils.order_card import Card
+from ..utils.values import OrderDataError, clean_text
 from ..utils.switches import switch
 
 _logger = logging.getLogger(__name__)
@@ -43,29 +43,11 @@ NUMBER_PAGES = 2  # list pages read to import an order by its number
 SYNC_OVERLAP = timedelta(minutes=5)
 # Namespace of the advisory lock that keeps one source from being synced twice at once.
 SYNC_LOCK_NAMESPACE = 0x45504331
-# An order that fails to import is tried again at the next sync, then after these waits; after
-# MAX_ORDER_ATTEMPTS it is given up (told once) until it changes on Epicentr or a manager
-# dismisses it. source.failed_orders: {uuid: [number, reason, attempts, next try or None,
-# fingerprint of its list entry or None]}: the list re-offers it only once it changes.
-RETRY_WAITS = (timedelta(0), timedelta(minutes=10), timedelta(minutes=40), timedelta(hours=3))
-MAX_ORDER_ATTEMPTS = len(RETRY_WAITS) + 1
-
-
-def attempts_of(failure):
-    return failure[2] if len(failure) > 2 else 1  # entries of 18.0.1.x: one attempt
 
 
 def try_sync_lock(source):
     """True if this transaction now holds the sync lock of ``source`` (freed at commit/rollback)."""
     return try_lock(source.env, SYNC_LOCK_NAMESPACE, source.id)
-
-
-def list_fingerprint(item):
-    return hashlib.sha1(json.dumps(item, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def parse_updated_at(item):
-    return parse_datetime(item.get("updatedAt") or item.get("createdAt"), "updatedAt")
 
 
 # List pages whose cards are read while the oldest of them is imported: the pool keeps reading
@@ -91,9 +73,8 @@ class OrderSync:
         self.importer = self.env["epicentr.order.import"]
         self.client = self.reads = None
         self.places = PlaceTitles(source)
-        self.known_failures = dict(source.failed_orders or {})
-        self.stats = {"created": 0, "updated": 0, "failed": dict(self.known_failures), "more": False,
-                      "new_failures": {}, "given_up": {}}
+        self.failed = FailedOrders(source.failed_orders)
+        self.stats = {"created": 0, "updated": 0, "failed": self.failed.now, "more": False}
 
     def run(self):
         """Returns {"created", "updated", "failed", "more"}, or {"busy": True} when another sync of
@@ -111,8 +92,8 @@ class OrderSync:
         try:
             if self._retry_failed_orders():
                 # the retried orders stay imported, whatever happens to the pages
-                self._commit({"failed_orders": self.stats["failed"]})
-            self._walk()
+                self._commit({"failed_orders": self.failed.now})
+            self._page_through()
         except Busy:
             return {**self.stats, "busy": True}
         except EpicentrError as exc:
@@ -135,12 +116,10 @@ class OrderSync:
     def _commit(self, values):
         """Write ``values`` on the source; in the cron, commit them and take the lock again."""
         self.source.write(values)
-        if self.commit:
-            self.env.cr.commit()  # pylint: disable=invalid-commit
-            if not try_sync_lock(self.source):  # the commit freed it; another worker took over
-                raise Busy()
+        if self.commit and not commit_and_relock(self.env, SYNC_LOCK_NAMESPACE, self.source.id):
+            raise Busy()  # the commit freed the lock; another worker took over
 
-    def _walk(self):
+    def _page_through(self):
         """Page through the orders listed since the cursor, committing the cursor after each page.
 
         A pipeline: while the ORM imports one page, the cards of the next READ_AHEAD pages and the
@@ -194,76 +173,74 @@ class OrderSync:
         """The entries of a list page the import can use: an id that is not an Epicentr order id,
         or no readable change time, is reported once and left out (it would jam every later sync)."""
         usable = []
-        for item in page:
+        for entry in map(Card, page):
+            uuid, number = entry.reported_uuid, entry.reported_number
             try:
-                if not is_order_id(item.get("id")):
-                    raise ValueError(f"invalid order id {clean_text(item.get('id'))[:60]!r}")
-                parse_updated_at(item)
-            except ValueError as exc:
-                self.stats.setdefault("skipped", {})[clean_text(item.get("id"))[:60]] = [
-                    clean_text(item.get("number"))[:30], clean_text(exc)]
+                if not is_order_id(uuid):
+                    raise OrderDataError(f"invalid order id {uuid[:60]!r}")
+                entry.updated_at  # noqa: B018 - readable, or left out
+            except OrderDataError as exc:
+                self.stats.setdefault("skipped", {})[uuid[:60]] = (number[:30], clean_text(exc))
                 continue
-            usable.append(item)
+            usable.append(entry)
         return usable
 
     def _read_cards(self, page, ahead=()):
-        """Start reading the cards of one list page: (page, fingerprints, {uuid: card, future or
+        """Start reading the cards of one list page (Card entries): (page, {uuid: card, future or
         AWAITED}) for the new or changed orders, each from its list entry when that holds all the
         import reads (place titles completed by PlaceTitles), else from its card, read in the
         background; AWAITED: the card of an order listed before it, still on its way, brings the
         titles it lacks. ``ahead``: the pages read, not imported yet: an entry listed there
         unchanged is not read again."""
-        fingerprints = {item["id"]: list_fingerprint(item) for item in page}
         self.places.recall(page)
         known = dict(self.env["sale.order"].search_fetch(
-            [("epicentr_source_id", "=", self.source.id), ("epicentr_uuid", "in", list(fingerprints))],
+            [("epicentr_source_id", "=", self.source.id), ("epicentr_uuid", "in", [entry.uuid for entry in page])],
             ["epicentr_uuid", "epicentr_fingerprint"]).mapped(lambda o: (o.epicentr_uuid, o.epicentr_fingerprint)))
-        for _page, read_fingerprints, read_wanted in ahead:
-            known.update({uuid: read_fingerprints[uuid] for uuid in read_wanted})
+        for read_page, read_wanted in ahead:
+            known.update({entry.uuid: entry.fingerprint for entry in read_page if entry.uuid in read_wanted})
         wanted = {}
-        for item in page:
-            failure = self.known_failures.get(item["id"])
-            if known.get(item["id"]) == fingerprints[item["id"]] or (
-                    failure and len(failure) > 4 and failure[4] == fingerprints[item["id"]]):
+        for entry in page:
+            if known.get(entry.uuid) == entry.fingerprint or self.failed.unchanged(entry):
                 continue  # unchanged since imported, or since it failed (the retries see to it)
-            entry = item if complete_in_list(item) else self.places.complete(item)
-            if entry and complete_in_list(entry):
-                wanted[item["id"]] = entry
-            elif complete_in_list(item, joined=False) and self.places.awaited(item):
-                wanted[item["id"]] = AWAITED
+            complete = entry if entry.complete() else self.places.complete(entry)
+            if complete and complete.complete():
+                wanted[entry.uuid] = complete
+            elif entry.complete(joined=False) and self.places.awaited(entry):
+                wanted[entry.uuid] = AWAITED
             else:
-                wanted[item["id"]] = self.reads.submit(EpicentrClient.get_order, item["id"])
-                self.places.expect(item)
-        return page, fingerprints, wanted
+                wanted[entry.uuid] = self.reads.submit(EpicentrClient.get_order, entry.uuid)
+                self.places.expect(entry)
+        return page, wanted
 
     def _import_read(self, read, total):
         """Import a page whose cards were read (_read_cards), then commit the cursor past it."""
-        page, fingerprints, wanted = read
+        page, wanted = read
         cards = []
-        for item in page:
-            if item["id"] not in wanted:
+        for entry in page:
+            if entry.uuid not in wanted:
                 continue
             try:
-                card = wanted[item["id"]]
+                card = wanted[entry.uuid]
                 if card is AWAITED:  # the titles came with an earlier card, imported by now
-                    entry = self.places.complete(item)
-                    card = entry if entry and complete_in_list(entry) else self.reads.submit(
-                        EpicentrClient.get_order, item["id"])  # that card did not come: read its own
+                    complete = self.places.complete(entry)
+                    card = complete if complete and complete.complete() else self.reads.submit(
+                        EpicentrClient.get_order, entry.uuid)  # that card did not come: read its own
                 if isinstance(card, Future):
-                    card = card.result()
+                    card = Card(card.result())
                     self.places.learn(card)
                 cards.append(card)
             except EpicentrNotFound as exc:  # deleted since it was listed: nothing to try again
-                self.stats.setdefault("skipped", {})[item["id"]] = [
-                    clean_text(item.get("number")), self.env._("deleted on Epicentr (%(error)s)", error=exc.message)]
+                self.stats.setdefault("skipped", {})[entry.uuid] = (
+                    entry.reported_number, self.env._("deleted on Epicentr (%(error)s)", error=exc.message))
             except (EpicentrValidationError, ValueError, KeyError) as exc:
-                self._fail(item["id"], clean_text(item.get("number")), clean_text(exc), fingerprints[item["id"]])
-        page_stats = self.importer._import_page(self.source, cards, fingerprints)
+                self.failed.fail(entry.uuid, entry.reported_number, clean_text(exc), entry.fingerprint)
+        fingerprints = {entry.uuid: entry.fingerprint for entry in page}
+        page_stats = self.importer._import_cards(self.source, cards, fingerprints)
         self.places.save()
-        self._read_comments([item for item in page if item["id"] in wanted])
+        self._read_comments([entry for entry in page if entry.uuid in wanted])
         for card in cards:  # changed on Epicentr and imported now: no longer waiting
-            if card["id"] not in page_stats["failed"]:
-                self.stats["failed"].pop(card["id"], None)
+            if card.reported_uuid not in page_stats["failed"]:
+                self.failed.forget(card.reported_uuid)
         self._count(page_stats, fingerprints)
         source = self.source
         # a history import runs over several calls: the progress counts what has arrived in all
@@ -271,8 +248,8 @@ class OrderSync:
         self._commit({
             # never back, and never past now: a change time in the future would skip every later order
             "sync_cursor_at": min(max([source.sync_cursor_at or source.history_start_at,
-                                       *map(parse_updated_at, page)]), fields.Datetime.now()),
-            "failed_orders": self.stats["failed"],
+                                       *(entry.updated_at for entry in page)]), fields.Datetime.now()),
+            "failed_orders": self.failed.now,
             "sync_progress": self.env._("%(seen)s of %(total)s orders", seen=min(arrived, total), total=total)
             if total else False,
         })
@@ -280,8 +257,7 @@ class OrderSync:
     def _read_comments(self, entries):
         """Orders whose list entry counts more Epicentr comments than their chatter shows: their
         thread is read (one request each, none on an idle poll) and the new comments posted."""
-        counts = {item["id"]: item["commentsCount"] for item in entries
-                  if isinstance(item.get("commentsCount"), int) and item["commentsCount"] > 0}
+        counts = {entry.uuid: entry.comments_count for entry in entries if entry.comments_count > 0}
         if not counts:
             return
         orders = self.env["sale.order"].search([("epicentr_source_id", "=", self.source.id),
@@ -294,58 +270,42 @@ class OrderSync:
             except EpicentrError as exc:  # shown at the order's next change
                 _logger.info("Epicentr order %s: comments not read (%s)", order.epicentr_number, exc)
                 continue
-            order._epicentr_post_comments(comments)
-
-    def _fail(self, uuid, number, reason, fingerprint=None):
-        """Record that the order failed: a new failure is told, and so is giving it up; the retries
-        in between wait longer and longer, quietly."""
-        before = self.known_failures.get(uuid)
-        fingerprint = fingerprint or (before[4] if before and len(before) > 4 else None)
-        attempts = min((attempts_of(before) if before else 0) + 1, MAX_ORDER_ATTEMPTS)
-        next_try = attempts < MAX_ORDER_ATTEMPTS and fields.Datetime.to_string(
-            fields.Datetime.now() + RETRY_WAITS[attempts - 1])
-        self.stats["failed"][uuid] = [number, reason, attempts, next_try or None, fingerprint]
-        if not before:
-            self.stats["new_failures"][uuid] = [number, reason]
-        elif not next_try and attempts_of(before) < MAX_ORDER_ATTEMPTS:
-            self.stats["given_up"][uuid] = [number, reason]
+            self.env["epicentr.order.comments"]._post(order, comments)
 
     def _retry_failed_orders(self):
         """Import again the orders that failed before, until the deadline (the rest wait for the
         next sync); whether any was tried."""
-        failed, tried, now = self.stats["failed"], False, fields.Datetime.to_string(fields.Datetime.now())
-        for uuid, failure in list(failed.items()):
+        tried = False
+        for uuid, number in self.failed.due():
             if not is_order_id(uuid):  # from before ids were checked: it can never be read
-                failed.pop(uuid)
+                self.failed.forget(uuid)
                 continue
-            if attempts_of(failure) >= MAX_ORDER_ATTEMPTS or (len(failure) > 3 and failure[3] > now):
-                continue  # given up, or not due yet
             if self._overdue():
                 break
             tried = True
             try:
-                card = self.client.get_order(uuid)
+                card = Card(self.client.get_order(uuid))
             except EpicentrNotFound as exc:
                 if exc.gone or not exc.route_missing:  # deleted on Epicentr: nothing left to import
-                    failed.pop(uuid)
+                    self.failed.forget(uuid)
                 continue
             except (EpicentrValidationError, ValueError, KeyError) as exc:
-                self._fail(uuid, failure[0], clean_text(exc))
+                self.failed.fail(uuid, number, clean_text(exc))
                 continue
-            failed.pop(uuid)
-            self._count(self.importer._import_page(self.source, [card]))
+            self.failed.forget(uuid)
+            self._count(self.importer._import_cards(self.source, [card]))
         return tried
 
     def _count(self, page_stats, fingerprints=None):
         self.stats["created"] += page_stats["created"]
         self.stats["updated"] += page_stats["updated"]
         for uuid, (number, reason) in page_stats["failed"].items():
-            self._fail(uuid, number, reason, (fingerprints or {}).get(uuid))
+            self.failed.fail(uuid, number, reason, (fingerprints or {}).get(uuid))
 
     def _messages(self, error):
         """What the source says about this run, one sentence a problem."""
         _ = self.env._
-        failed, given_up, skipped = self.stats["new_failures"], self.stats["given_up"], self.stats.get("skipped")
+        failed, given_up, skipped = self.failed.new, self.failed.given_up, self.stats.get("skipped")
         messages = []
         if error:
             messages.append(_("The sync stopped: %(reason)s", reason=self.source._describe_error(error)))
@@ -373,7 +333,7 @@ class OrderSync:
         values = {
             "last_run_created": stats["created"],
             "last_run_updated": stats["updated"],
-            "failed_orders": stats["failed"],
+            "failed_orders": self.failed.now,
             "last_error": "\n".join(messages) or False,
             "next_sync_at": started if stats["more"] else started + timedelta(minutes=source.sync_interval),
         }
@@ -389,7 +349,7 @@ class OrderSync:
             self.env["epicentr.sync.log"].sudo().create({
                 "source_id": source.id, "started_at": started, "history": not source.history_done,
                 "created_count": stats["created"], "updated_count": stats["updated"],
-                "failed_count": len(stats["failed"]), "error": values["last_error"],
+                "failed_count": len(self.failed.now), "error": values["last_error"],
                 "state": "error" if values["last_error"] else "ok",
             })
         source.write(values)
@@ -405,14 +365,14 @@ class OrderSync:
         try:
             # one number names one order: a page or two of candidates, whatever "next" Epicentr keeps giving
             pages = itertools.islice(client.iter_orders(number=number.strip(), sort=None, limit=5), NUMBER_PAGES)
-            found = [item for page in pages for item in page if str(item.get("number")) == number.strip()]
-            cards = [client.get_order(item["id"]) for item in found[:5]]
+            found = [entry for page in pages for entry in map(Card, page) if entry.reported_number == number.strip()]
+            cards = [Card(client.get_order(entry.uuid)) for entry in found[:5]]
         except EpicentrError as exc:
             raise UserError(source._describe_error(exc)) from None
         if not cards:
             raise UserError(_("Epicentr has no order number %(number)s for this account.", number=number))
-        stats = self.importer._import_page(source, cards)
+        stats = self.importer._import_cards(source, cards)
         if stats["failed"]:
             raise UserError("; ".join(reason for _number, reason in stats["failed"].values()))
         return self.env["sale.order"].search(
-            [("epicentr_source_id", "=", source.id), ("epicentr_uuid", "in", [c["id"] for c in cards])])
+            [("epicentr_source_id", "=", source.id), ("epicentr_uuid", "in", [card.reported_uuid for card in cards])])

@@ -12,22 +12,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tools import SQL
 
-from ..utils.order_mapping import clean_text
-
 TITLE_MAX_AGE = timedelta(days=30)
-# the list entry's shipment key -> the card's joined object
-PLACES = {"settlementId": "settlement", "officeId": "office"}
-
-
-def _shipment(entry):
-    address = entry.get("address") if isinstance(entry, dict) and isinstance(entry.get("address"), dict) else {}
-    return address.get("shipment") if isinstance(address.get("shipment"), dict) else {}
-
-
-def _refs(entry):
-    """{joined object name: dictionary id} of the places ``entry`` names."""
-    return {PLACES[key]: clean_text(ref, 64) for key, ref in _shipment(entry).items()
-            if key in PLACES and isinstance(ref, str) and clean_text(ref, 64)}
 
 
 class PlaceTitles:
@@ -40,7 +25,7 @@ class PlaceTitles:
 
     def recall(self, entries):
         """Look up, in one query, the fresh titles of the places ``entries`` name that are not known yet."""
-        refs = {ref for entry in entries for ref in _refs(entry).values()} - self.asked - set(self.titles)
+        refs = {ref for entry in entries for ref in entry.place_refs.values()} - self.asked - set(self.titles)
         if not refs:
             return
         self.asked |= refs
@@ -53,30 +38,29 @@ class PlaceTitles:
 
     def learn(self, card):
         """Keep the titles a card joins to its places (the freshest there are)."""
-        for name, ref in _refs(card).items():
-            place = card.get(name)
-            title = clean_text(place["title"], 512).strip() if isinstance(place, dict) and isinstance(place.get("title"), str) else ""
-            if title and (place.get("id") is None or clean_text(place["id"], 64) == ref):
+        for name, ref in card.place_refs.items():
+            title = card.place_title(name)[:512]
+            if title and card.place_id(name) in (None, ref):
                 self.titles[ref] = self.read[ref] = title
 
     def expect(self, entry):
         """The card of ``entry`` is being read: the titles of its places are on their way."""
-        self.coming.update(_refs(entry).values())
+        self.coming.update(entry.place_refs.values())
 
     def awaited(self, entry):
         """Whether every title ``entry`` lacks is known or on its way."""
-        return all(ref in self.titles or ref in self.coming for ref in _refs(entry).values())
+        return all(ref in self.titles or ref in self.coming for ref in entry.place_refs.values())
 
     def complete(self, entry):
         """``entry`` with its places joined, as a card joins them; None while a title is not known."""
         joined = {}
-        for name, ref in _refs(entry).items():
-            if isinstance(entry.get(name), dict) and entry[name].get("title"):
+        for name, ref in entry.place_refs.items():
+            if entry.place_title(name):
                 continue
             if ref not in self.titles:
                 return None
-            joined[name] = {"id": ref, "title": self.titles[ref]}
-        return {**entry, **joined}
+            joined[name] = (ref, self.titles[ref])
+        return entry.with_places(joined)
 
     def save(self):
         """Store what the cards of this sync gave (one statement; a concurrent sync's row is renewed)."""

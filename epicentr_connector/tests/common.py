@@ -117,12 +117,20 @@ class PushCommon(EpicentrCommon):
         self.sandbox.clear_requests()
         return order
 
+    def end_transaction(self):
+        """What the end of the click's transaction does before its commit: the changes the write
+        hooks noted become outbox entries (cr.precommit)."""
+        self.env.cr.flush()
+
     def send(self, **client_options):
-        """Run the sender as the cron does (a fast client back-off: tests do not wait seconds)."""
+        """Run the sender as the cron does (a fast client back-off: tests do not wait seconds),
+        after the transaction that recorded the entries."""
+        self.end_transaction()
         options = {"backoff": 0.001, **client_options}
         self.Push.with_context(epicentr_client_options=ServerOnly(options))._cron_send()
 
     def entries(self, order):
+        self.end_transaction()
         return self.Push.search([("order_id", "=", order.id)], order="id")
 
     def delivery(self, order):

@@ -26,7 +26,13 @@ class TestAccess(TransactionCase):
         cls.company_a = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Epicentr access company B"})
         cls.manager_group = cls.env.ref("epicentr_connector.group_epicentr_manager")
+        cls._make_users()
+        cls._make_sources()
+        cls._make_orders()
+        cls.env.flush_all()
 
+    @classmethod
+    def _make_users(cls):
         def user(login, groups, company=cls.company_a):
             return new_test_user(
                 cls.env, login=login, groups=f"base.group_user,{groups}",
@@ -44,6 +50,8 @@ class TestAccess(TransactionCase):
         cls.all_in_b = user("epc_acc_all_in_b", all_docs, cls.company_b)   # company B only
         cls.manager_in_b = user("epc_acc_manager_in_b", manager, cls.company_b)
 
+    @classmethod
+    def _make_sources(cls):
         Source = cls.env["epicentr.source"]
         cls.source_a = Source.create({
             "name": "Shop A", "base_url": BASE_URL, "company_id": cls.company_a.id,
@@ -58,6 +66,8 @@ class TestAccess(TransactionCase):
             "access_user_ids": [Command.set(cls.all_in_b.ids)],
         })
 
+    @classmethod
+    def _make_orders(cls):
         cls.partner = cls.env["res.partner"].create({"name": "Epicentr access buyer"})
         cls.product = cls.env["product.product"].create({"name": "Epicentr access product", "list_price": 10})
         cls.orders = {}
@@ -105,7 +115,6 @@ class TestAccess(TransactionCase):
             cls.all_in_b: {"c_free", "plain_in_b"},
             cls.manager_in_b: {"c_free", "plain_in_b"},
         }
-        cls.env.flush_all()
 
     # -- helpers ----------------------------------------------------------------------
 

@@ -236,17 +236,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         it; the sender and a sync run at once and both write the order. A transaction holding the
         order's row makes both wait, ``first`` ahead: the other one then meets a concurrent
         update."""
-        cards = self.add_history(3, status="new")
-        card = cards[1]
-        self.committed(self.sync)
-        admin = self.read(lambda env: env.ref("base.user_admin").id)
-        order_id = self.read(lambda env: self.orders(env).filtered(lambda o: o.epicentr_uuid == card["id"]).id)
-        self.committed(lambda env: env["sale.order"].with_user(admin).browse(order_id).action_confirm())
-        card["comment"] = "Передзвоніть після 18:00"
-        self.sandbox.store.touch(card["id"])
-        self.make_due()
-        self.sandbox.clear_requests()
-
+        cards, card, order_id = self._confirmed_while_changed_on_epicentr()
         last_trigger = self.read(lambda env: env["ir.cron.trigger"].search([], order="id desc", limit=1).id)
         hold = self.holder()
         hold.execute("SELECT id FROM sale_order WHERE id = %s FOR UPDATE", [order_id])
@@ -276,6 +266,26 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         self.assertEqual(retried, ["outbox" if second == "push" else "source"],
                          f"the one that waited second met the concurrent update and was retried: {describe(logs)}")
         self.assertEqual(describe(r for r in logs if r.levelno >= logging.WARNING), "", "nothing alarming in the log")
+        self._assert_pushed_once_and_followed(card, order_id)
+        self.assert_each_once(cards)
+        self.assert_source_clean()
+
+    def _confirmed_while_changed_on_epicentr(self):
+        """(the history, the order's card, its id): imported, confirmed in Odoo (its push waiting in
+        the outbox), then changed on Epicentr."""
+        cards = self.add_history(3, status="new")
+        card = cards[1]
+        self.committed(self.sync)
+        admin = self.read(lambda env: env.ref("base.user_admin").id)
+        order_id = self.read(lambda env: self.orders(env).filtered(lambda o: o.epicentr_uuid == card["id"]).id)
+        self.committed(lambda env: env["sale.order"].with_user(admin).browse(order_id).action_confirm())
+        card["comment"] = "Передзвоніть після 18:00"
+        self.sandbox.store.touch(card["id"])
+        self.make_due()
+        self.sandbox.clear_requests()
+        return cards, card, order_id
+
+    def _assert_pushed_once_and_followed(self, card, order_id):
         writes = [(r.method, r.path.rsplit("/", 1)[-1]) for r in self.sandbox.writes()]
         self.assertEqual(writes, [("POST", "confirmed_by_merchant"), ("POST", "confirmed")],
                          "Epicentr got the change once")
@@ -285,15 +295,13 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
             order = env["sale.order"].browse(order_id)
             pushes = order.epicentr_outbox_ids
             return {"state": order.state, "epicentr_status": order.epicentr_status,
-                    "comment": order.epicentr_buyer_comment, "sync": order.epicentr_push_state,
+                    "comment": order.epicentr_buyer_comment, "push": order.epicentr_push_state,
                     "error": order.epicentr_push_error, "pushes": set(pushes.mapped("state")),
                     "activities": len(order.activity_ids.filtered(
                         lambda a: a.activity_type_id == env.ref("epicentr_connector.mail_activity_epicentr_outbox_error")))}
         self.assertEqual(self.read(state), {
             "state": "sale", "epicentr_status": "confirmed", "comment": "Передзвоніть після 18:00",
-            "sync": "ok", "error": False, "pushes": {"done"}, "activities": 0})
-        self.assert_each_once(cards)
-        self.assert_source_clean()
+            "push": "ok", "error": False, "pushes": {"done"}, "activities": 0})
 
     @mute_logger("odoo.sql_db")  # PostgreSQL's refusal of the loser is logged as a "bad query"
     def test_sync_and_push_of_one_order_sync_retried(self):
@@ -333,7 +341,7 @@ class TestConcurrency(EpicentrSandboxMixin, TransactionCase):
         def state(env):
             order = env["sale.order"].browse(order_id)
             return (order.user_id.login, str(order.note), order.order_line[0].product_uom_qty,
-                    order.epicentr_status, order.epicentr_ttn)
+                    order.epicentr_status, order.epicentr_tracking_number)
         ttn = self.sandbox.store.orders[card["id"]]["address"]["shipment"]["number"]
         self.assertTrue(ttn)
         self.assertEqual(self.read(state), ("admin", "<p>Пакувати в плівку</p>", 3, "sent", ttn),

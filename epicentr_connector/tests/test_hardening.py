@@ -2,7 +2,6 @@
 
 Real Odoo, real PostgreSQL, real HTTP to the in-process sandbox; nothing of the ORM mocked.
 """
-import contextlib
 import logging
 from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
@@ -15,41 +14,14 @@ from odoo.tools import mute_logger
 
 from ..api import EpicentrClient, EpicentrError
 from .common import SANDBOX_TOKEN, EpicentrCommon, iso
+from .workers import log_records, record_text
+from ..utils.order_card import Card
 from ..utils.switches import ServerOnly
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '<img src=x onerror="alert(document.cookie)">'
 LONG = "Я" * 10_000
 SOURCE_LOGGER = "odoo.addons.epicentr_connector.models.epicentr_source"
-
-
-class _Capture(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        text = record.getMessage()
-        if record.exc_info:
-            text += logging.Formatter().formatException(record.exc_info)
-        self.lines.append(text)
-
-
-@contextlib.contextmanager
-def captured_logs(*names):
-    """Every record of ``names`` (and below) at DEBUG, with tracebacks, as text."""
-    handler = _Capture()
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.setLevel(logging.DEBUG)
-    try:
-        yield handler.lines
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.removeHandler(handler)
-            lg.setLevel(level)
 
 
 @tagged("post_install", "-at_install")
@@ -113,9 +85,13 @@ class TestHardening(EpicentrCommon):
         last = self.add(minutes=11)
 
         stats = self.sync()
-
         for card in (good, html, long, control, huge, last):
             self.assertEqual(len(self.imported(card)), 1, card["number"])
+        self.assert_kept_as_text(html, long, control, huge)
+        self.assertEqual(stats["created"], 6)
+        self.assert_refused_told_and_retried(refused)
+
+    def assert_kept_as_text(self, html, long, control, huge):
         order = self.imported(html)
         self.assertEqual(order.epicentr_buyer_comment, f"{SCRIPT}\n{IMG}", "stored verbatim, as text")
         self.assertEqual(order.partner_id.name, f"{SCRIPT} {IMG}")
@@ -133,8 +109,8 @@ class TestHardening(EpicentrCommon):
         order = self.imported(huge)
         self.assertEqual((order.order_line[0].product_uom_qty, order.order_line[0].price_unit), (1e12, 12.5))
 
+    def assert_refused_told_and_retried(self, refused):
         failed = self.source.failed_orders
-        self.assertEqual(stats["created"], 6)
         self.assertEqual(len(failed), len(refused))
         for why, card in refused.items():
             self.assertFalse(self.imported(card), why)
@@ -241,7 +217,7 @@ class TestHardening(EpicentrCommon):
         client = self.source._get_client()
         cards = [client.get_order(good["id"]), client.get_order(nameless["id"])]
         del cards[1]["id"]
-        stats = self.env["epicentr.order.import"]._import_page(self.source, cards)
+        stats = self.env["epicentr.order.import"]._import_cards(self.source, [Card(card) for card in cards])
         self.assertEqual(stats["created"], 1)
         self.assertEqual(len(self.imported(good)), 1)
         self.assertEqual(list(stats["failed"].values()), [(nameless["number"], "the order has no id")])
@@ -251,7 +227,7 @@ class TestHardening(EpicentrCommon):
         client = self.source._get_client()
         full = client.get_order(card["id"])
         later = dict(full, updatedAt=iso(datetime.now(timezone.utc)), comment="second state")
-        stats = self.env["epicentr.order.import"]._import_page(self.source, [full, later, full | {"comment": "third"}])
+        stats = self.env["epicentr.order.import"]._import_cards(self.source, [Card(full), Card(later), Card(full | {"comment": "third"})])
         self.assertEqual(stats["failed"], {})
         order = self.imported(card)
         self.assertEqual(len(order), 1)
@@ -357,7 +333,7 @@ class TestHardening(EpicentrCommon):
         token = "wrong-TOKEN-7f3a9c1e5b"
         self.add()
         self.source.sudo().api_token = token
-        with captured_logs("odoo.addons.epicentr_connector", "urllib3", "requests") as lines:
+        with log_records("odoo.addons.epicentr_connector", "urllib3", "requests", level=logging.DEBUG) as records:
             self.source.action_test_connection()
             self.sync()
             try:
@@ -368,16 +344,16 @@ class TestHardening(EpicentrCommon):
                 self.fail("the wrong token was accepted")
         self.assertEqual(self.source.connection_state, "failed")
         self.assertTrue(self.source.token_revoked)
-        self.assertTokenNowhere(token, lines)
+        self.assertTokenNowhere(token, [record_text(record) for record in records])
 
     def test_server_error_never_shows_the_token(self):
         self.add()
         self.sandbox.fault("500", count=50)
-        with captured_logs("odoo.addons.epicentr_connector", "urllib3", "requests") as lines:
+        with log_records("odoo.addons.epicentr_connector", "urllib3", "requests", level=logging.DEBUG) as records:
             self.source.action_test_connection()
             self.sync()
         self.assertIn("HTTP 500", self.source.last_error)
-        self.assertTokenNowhere(SANDBOX_TOKEN, lines)
+        self.assertTokenNowhere(SANDBOX_TOKEN, [record_text(record) for record in records])
         self.assertTrue(any(r.headers.get("Authorization") == f"Bearer {SANDBOX_TOKEN}" for r in self.sandbox.requests),
                         "the token did go to Epicentr (else this test proves nothing)")
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
-from ..utils.order_mapping import complete_in_list
+from ..utils.order_card import Card
 from .common import ImportCommon, iso
 
 
@@ -157,12 +157,12 @@ class TestOrderImport(ImportCommon):
         card = self.add(statusCode="confirmed")
         self.sync()
         order = self.imported(card)
-        customer, ttn = order.partner_id, order.epicentr_ttn
+        customer, ttn = order.partner_id, order.epicentr_tracking_number
         self.sandbox.store.platform_set_status(card["id"], "canceled", empty_address=True)
         self.sync()
         self.assertEqual(order.partner_id, customer)
         self.assertTrue(customer.phone)
-        self.assertEqual(order.epicentr_ttn, ttn)
+        self.assertEqual(order.epicentr_tracking_number, ttn)
 
     # ------------------------------------------------------------------ lines and totals
 
@@ -203,7 +203,7 @@ class TestOrderImport(ImportCommon):
         self.assertEqual(order.order_line.filtered(lambda l: l.epicentr_product_code).product_id, products)
         self.assertEqual(order.amount_total, round(card["subtotal"] + 70.0, 2), "under the default tax too")
         self.assertFalse(order.epicentr_total_mismatch)
-        self.assertEqual(order.epicentr_subtotal, card["subtotal"])
+        self.assertEqual(order.epicentr_total, card["subtotal"])
         self.assertEqual(order.client_order_ref, card["number"])
 
     def test_card_is_read_only_when_the_list_entry_lacks_something(self):
@@ -222,13 +222,13 @@ class TestOrderImport(ImportCommon):
         order = self.imported(placeless)
         self.assertEqual((order.epicentr_settlement, order.epicentr_office, order.epicentr_carrier),
                          (False, False, "pickup"))
-        self.assertEqual(order.epicentr_subtotal, placeless["subtotal"])
+        self.assertEqual(order.epicentr_total, placeless["subtotal"])
         # a list entry as the swagger describes it (the card's joined objects included) is whole
         entry = {k: v for k, v in placed.items() if k not in ("hasFeedback", "contractor", "hasPreOrderItems")}
-        self.assertTrue(complete_in_list(entry))
-        self.assertFalse(complete_in_list({**entry, "office": None}))
-        self.assertFalse(complete_in_list({**entry, "settlement": {"id": placed["settlement"]["id"]}}))
-        self.assertFalse(complete_in_list({**entry, "items": []}))
+        self.assertTrue(Card(entry).complete())
+        self.assertFalse(Card({**entry, "office": None}).complete())
+        self.assertFalse(Card({**entry, "settlement": {"id": placed["settlement"]["id"]}}).complete())
+        self.assertFalse(Card({**entry, "items": []}).complete())
         self.assertEqual(order.order_line.mapped("epicentr_product_code")[:len(placeless["items"])],
                          [item["productExternalId"] or item["sku"] for item in placeless["items"]])
 

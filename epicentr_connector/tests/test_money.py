@@ -10,7 +10,7 @@ import unittest
 from odoo import Command
 from odoo.tests import Form, new_test_user, tagged
 
-from ..utils.order_mapping import normalize_phone
+from ..utils.values import normalize_phone
 from ..utils.switches import ServerOnly
 from .common import ImportCommon, item
 from .epicentr_sandbox.catalogue import CATALOGUE

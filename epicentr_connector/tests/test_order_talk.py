@@ -117,7 +117,7 @@ class TestOrderTalk(PushCommon):
         lines = order.order_line.filtered("epicentr_offer_id")
         self.assertEqual(lines.mapped("epicentr_offer_id"), [first["offerId"]])
         self.assertEqual(lines.product_uom_qty, 2)
-        self.assertAlmostEqual(order.epicentr_subtotal, self.sandbox.store.orders[card["id"]]["subtotal"])
+        self.assertAlmostEqual(order.epicentr_total, self.sandbox.store.orders[card["id"]]["subtotal"])
         # under the products' default (price-excluded) tax, still what the buyer pays, to the kopeck
         edited = self.sandbox.store.orders[card["id"]]
         shipment = edited["address"]["shipment"]

@@ -21,6 +21,7 @@ class TestPush(PushCommon):
         order = self.import_order(card)
         triggers_before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.push_cron.id)])
         order.action_confirm()
+        self.end_transaction()
         # Nothing is sent inside the user's transaction; the sender cron is woken.
         self.assertEqual(self.sandbox.requests, [])
         self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.push_cron.id)]),
@@ -35,6 +36,7 @@ class TestPush(PushCommon):
             ("GET", "card"),
             ("GET", "allowed"), ("POST", "to confirmed_by_merchant"),
             ("GET", "allowed"), ("POST", "to confirmed"),
+            ("GET", "card"),  # read back: the order follows what Epicentr has
         ])
         self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed")
         self.assertRecordValues(entry, [{"state": "done", "attempts": 1, "last_error": False}])
@@ -58,6 +60,35 @@ class TestPush(PushCommon):
         self.assertFalse(order.activity_ids.filtered(lambda a: a.activity_type_id == confirm),
                          "the activity stays open after the connector confirmed the order")
         self.assertTrue(self.notes(order, "Confirmed on Epicentr."), "the activity is marked done, with a note")
+
+    def test_confirmation_is_recorded_once_the_delivery_exists(self):
+        """The hooks note; the outbox records once Odoo's action has finished: the confirmation's
+        entry names the delivery sale_stock made during it."""
+        order = self.import_order(self.add("new"))
+        order.action_confirm()
+        self.assertFalse(self.Push.search([("order_id", "=", order.id)]), "recorded before the action ended")
+        self.assertEqual(self.entries(order).picking_id, self.delivery(order))
+
+    def test_confirmed_and_cancelled_in_one_action_pushes_the_cancellation_only(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        order.action_confirm()
+        order._epicentr_cancel(MERCHANT_REASON)
+        self.send()
+        self.assertEqual(self.entries(order).mapped("target_status"), ["canceled"])
+        self.assertEqual([path for _method, path, _body in self.writes()], ["to/canceled"])
+
+    def test_pushed_order_follows_the_card_epicentr_has_then(self):
+        """After a push the order follows Epicentr's card at once: the buyer Epicentr hides while
+        the order is new arrives with the confirmation, not a sync later."""
+        card = self.add("new")
+        order = self.import_order(card)
+        self.assertTrue(order.epicentr_buyer_hidden)
+        order.action_confirm()
+        self.send()
+        self.assertEqual(self.log()[-1], ("GET", "card"), "the card is read back after the writes")
+        self.assertEqual((order.epicentr_status, order.epicentr_buyer_hidden), ("confirmed", False))
+        self.assertIn(card["address"]["lastName"], order.partner_id.name)
 
     def test_change_already_made_on_epicentr_is_not_sent_again(self):
         card = self.add("new")
@@ -95,7 +126,7 @@ class TestPush(PushCommon):
         entry = self.entries(order).filtered(lambda e: e.state != "superseded")
         self.assertRecordValues(entry, [{"state": "failed", "target_status": "canceled"}])
         self.assertIn("does not allow", entry.last_error)
-        self.assertEqual(order.epicentr_push_state, "error")
+        self.assertEqual(order.epicentr_push_state, "failed")
         self.assertEqual(order.epicentr_push_error, entry.last_error)
         self.assertEqual(len(self.notes(order, "Could not send to Epicentr")), 1)
         self.assertEqual(len(self.error_activities(order)), 1)
@@ -134,7 +165,7 @@ class TestPush(PushCommon):
         self.assertEqual(entry.state, "failed")
         self.assertIn("Epicentr refused: Invalid request parameters", entry.last_error)
         self.assertIn("translationKey: Required", entry.last_error, "Epicentr's reason is not shown")
-        self.assertEqual(order.epicentr_push_state, "error")
+        self.assertEqual(order.epicentr_push_state, "failed")
         self.assertIn("Invalid request parameters", order.epicentr_push_error)
         self.assertEqual(len(self.error_activities(order)), 1)
 
@@ -206,6 +237,7 @@ class TestPush(PushCommon):
         card = self.add("new")
         order = self.import_order(card)
         order.action_confirm()
+        self.end_transaction()  # two clicks, two transactions, before the sender runs
         order._epicentr_cancel(MERCHANT_REASON, "Передумали")
         self.send()
         # not new → confirmed_by_merchant → confirmed → canceled: just the cancellation

@@ -14,6 +14,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..api import wire
+from ..sync.failed_orders import failure
 from ..utils.switches import ServerOnly
 from .common import SANDBOX_TOKEN, SecurityCommon
 
@@ -89,7 +90,7 @@ class TestSecurity(SecurityCommon):
             picking.with_user(self.without_access).read(["partner_id", "epicentr_push_error"])
         self.assertTrue(Picking.with_user(self.with_access).search([("id", "=", picking.id)]))
         # a warehouse user ships it, but Epicentr's data of the order is not computed for them as superuser
-        order.sudo().write({"epicentr_push_state": "error", "epicentr_push_error": "Epicentr refused"})
+        order.sudo().write({"epicentr_push_state": "failed", "epicentr_push_error": "Epicentr refused"})
         as_stock = picking.with_user(self.stock_user)
         self.assertEqual(as_stock.read(["epicentr_push_error"])[0]["epicentr_push_error"], False)
         self.assertEqual(picking.with_user(self.with_access).epicentr_push_error, "Epicentr refused")
@@ -211,7 +212,7 @@ class TestSecurity(SecurityCommon):
     @mute_logger(SOURCE_LOGGER)
     def test_retrying_failed_orders_keeps_to_the_time_budget(self):
         cards = [self.add("new") for _ in range(6)]
-        self.source.failed_orders = {card["id"]: [card["number"], "earlier failure"] for card in cards}
+        self.source.failed_orders = {card["id"]: failure(card["number"], "earlier failure") for card in cards}
         self.sandbox.fault("slow", count=6, path_contains="/v6/oms/orders/", delay=0.2)
         self.source._sync_orders(deadline=time.monotonic() - 1)  # past already: no retry is started
         paths = [r.path for r in self.sandbox.requests]

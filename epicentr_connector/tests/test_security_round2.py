@@ -146,7 +146,7 @@ class TestSecuritySecondRound(SecurityCommon):
         offer = self.publishing()
         self.sandbox.fault("replace", count=1, path_contains="/v1/offers", field="requestId", value="../../v1/my/user")
         self.publish()
-        self.assertEqual((offer.state, offer.request_id), ("error", False))
+        self.assertEqual((offer.state, offer.request_id), ("retry", False))
         self.assertIn("request id", offer.answer)
         offer.next_attempt_at = fields.Datetime.now() - timedelta(seconds=1)
         self.publish()
@@ -161,7 +161,7 @@ class TestSecuritySecondRound(SecurityCommon):
         self.assertEqual(offer.state, "queued")
         # Send again, while Epicentr still has it: released at once, compared and sent anew
         offer.with_user(self.manager).action_send_again()
-        self.assertEqual((offer.state, offer.request_id, offer.to_check), ("error", False, True))
+        self.assertEqual((offer.state, offer.request_id, offer.to_check), ("retry", False, True))
         self.publish()
         self.assertEqual(offer.state, "queued")
         # never finished: after half an hour the request is given up and the offer sent again

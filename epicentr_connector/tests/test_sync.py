@@ -12,7 +12,8 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .. import const
-from ..sync.order_sync import MAX_ORDER_ATTEMPTS
+from ..sync.failed_orders import MAX_ORDER_ATTEMPTS
+from ..utils.order_card import Card
 from .common import EpicentrCommon, ImportCommon
 from ..utils.switches import ServerOnly
 
@@ -67,8 +68,8 @@ class TestImportFaults(ImportCommon):
             self.sync()
             self.assertEqual(reads(), 0, "not retried before its wait is over")
             failure = self.source.failed_orders[bad["id"]]
-            self.assertEqual(failure[2], attempt)
-            failure[3] = "2000-01-01 00:00:00"  # time passes
+            self.assertEqual(failure["attempts"], attempt)
+            failure["next_try"] = "2000-01-01 00:00:00"  # time passes
             self.source.failed_orders = {bad["id"]: failure}
         self.sync()
         self.assertIn("no longer tried", self.source.last_error)
@@ -152,7 +153,7 @@ class TestImportQueryCount(EpicentrCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         before = self.cr.sql_log_count
-        stats = importer._import_page(self.source, cards)
+        stats = importer._import_cards(self.source, [Card(card) for card in cards])
         self.env.flush_all()
         self.assertEqual(stats["created"], count)
         return (self.cr.sql_log_count - before) / count

@@ -15,7 +15,7 @@ from .epicentr_sandbox.store import cancel_reasons
 EPICENTR_FORM_FIELDS = {
     "epicentr_source_id", "epicentr_number", "epicentr_url", "epicentr_status", "epicentr_status_name",
     "epicentr_status_unknown", "epicentr_confirm_deadline", "epicentr_carrier", "epicentr_settlement",
-    "epicentr_office", "epicentr_ttn", "epicentr_payment_method", "epicentr_payment_status",
+    "epicentr_office", "epicentr_tracking_number", "epicentr_payment_method", "epicentr_payment_status",
     "epicentr_skip_contact", "epicentr_cancel_reason", "epicentr_cancel_reason_name", "epicentr_cancel_initiator",
     "epicentr_cancel_comment", "epicentr_buyer_comment", "epicentr_buyer_hidden",
     "epicentr_needs_mapping", "epicentr_push_state", "epicentr_push_error",
@@ -73,7 +73,7 @@ class TestViews(EpicentrCommon):
             filters = {node.get("name") for node in search.iter("filter")}
             self.assertLessEqual({
                 "epicentr_orders", "epicentr_awaiting_confirmation", "epicentr_needs_mapping",
-                "epicentr_push_errors", "epicentr_status_unknown", "group_epicentr_source",
+                "epicentr_push_failed", "epicentr_status_unknown", "group_epicentr_source",
                 "group_epicentr_status",
             }, filters, view)
 
@@ -85,7 +85,7 @@ class TestViews(EpicentrCommon):
         self.env["epicentr.outbox"].create({"source_id": self.source.id, "order_id": order.id, "kind": "status",
                                             "target_status": "confirmed", "state": "failed", "last_error": "HTTP 400"})
         Order = self.env["sale.order"]
-        for name in ("epicentr_orders", "epicentr_push_errors", "epicentr_status_unknown"):
+        for name in ("epicentr_orders", "epicentr_push_failed", "epicentr_status_unknown"):
             self.assertIn(order, Order.search(safe_eval(domains[name])), name)
         self.assertNotIn(order, Order.search(safe_eval(domains["epicentr_awaiting_confirmation"])))
 
@@ -267,9 +267,9 @@ class TestViews(EpicentrCommon):
         self.assertEqual(failed.attempts, 0)
         self.assertEqual(order.epicentr_push_state, "pending")
 
-    def test_order_form_sync_alerts_and_outbox(self):
+    def test_order_form_push_alerts_and_outbox(self):
         form = self.arch("sale.order", "form")
-        retry = form.xpath("//div[contains(@class, 'alert-danger')][@invisible=\"epicentr_push_state != 'error'\"]"
+        retry = form.xpath("//div[contains(@class, 'alert-danger')][@invisible=\"epicentr_push_state != 'failed'\"]"
                            "//button[@name='action_epicentr_retry']")
         self.assertEqual(retry[0].get("type"), "object")
         waiting = form.xpath("//div[@invisible=\"epicentr_push_state != 'pending'\"]")
@@ -283,18 +283,19 @@ class TestViews(EpicentrCommon):
         # confirming records an entry, shown on the order; the order's Retry resends failed ones
         order = self.epicentr_order(status="new")
         order.action_confirm()
+        self.env.cr.flush()  # the end of the click's transaction: what it noted is recorded
         entry = order.epicentr_outbox_ids
         self.assertEqual((entry.kind, entry.target_status, entry.state), ("status", "confirmed", "pending"))
         self.assertEqual(order.epicentr_push_state, "pending")
         entry.write({"state": "failed", "last_error": "Epicentr refused: the order is closed"})
-        self.assertEqual(order.epicentr_push_state, "error")
+        self.assertEqual(order.epicentr_push_state, "failed")
         salesman = new_test_user(self.env, "epicentr_views_retry", groups="sales_team.group_sale_salesman_all_leads")
         self.source.access_user_ids = [Command.link(salesman.id)]
         order.with_user(salesman).action_epicentr_retry()
         self.assertEqual((entry.state, order.epicentr_push_state), ("pending", "pending"))
         self.assertEqual(self.sandbox.writes(), [], "a click wrote to Epicentr before its commit")
 
-    def test_picking_form_shows_the_order_sync_error(self):
+    def test_picking_form_shows_the_order_push_failure(self):
         form = self.arch("stock.picking", "form")
         # beside the tracking reference, in stock_delivery's "Shipping Information" group
         shipping = form.xpath("//group[@name='carrier_data']")[0]
@@ -302,9 +303,10 @@ class TestViews(EpicentrCommon):
                              self.field_names(shipping))
         order = self.epicentr_order()
         order.action_confirm()
+        self.env.cr.flush()  # the end of the click's transaction: what it noted is recorded
         picking = order.picking_ids
         self.assertEqual(len(picking), 1)
-        order.write({"epicentr_push_state": "error",
+        order.write({"epicentr_push_state": "failed",
                      "epicentr_push_error": "Epicentr refused: the recipient of the TTN differs from the order's"})
         stock_user = new_test_user(self.env, "epicentr_views_stock", groups="stock.group_stock_user")
         self.env.invalidate_all()
@@ -313,9 +315,9 @@ class TestViews(EpicentrCommon):
         self.assertFalse(as_stock_user.epicentr_push_state)
         self.source.access_user_ids = [Command.link(stock_user.id)]
         self.env.invalidate_all()
-        self.assertEqual(as_stock_user.epicentr_push_state, "error")
+        self.assertEqual(as_stock_user.epicentr_push_state, "failed")
         self.assertIn("recipient of the TTN differs", as_stock_user.epicentr_push_error)
-        self.assertEqual(Form(as_stock_user).epicentr_push_state, "error")
+        self.assertEqual(Form(as_stock_user).epicentr_push_state, "failed")
 
     def test_cancel_wizard_opens_from_action_cancel_with_the_reasons(self):
         order = self.epicentr_order()
@@ -347,11 +349,14 @@ class TestViews(EpicentrCommon):
         self.assertEqual(wizard.order_ids, order)
         wizard.action_cancel_orders()
         self.assertEqual(order.state, "cancel")
+        self.env.cr.flush()  # the end of the click's transaction: what it noted is recorded
         entry = order.epicentr_outbox_ids.filtered(lambda e: e.event == "order_cancelled")
         self.assertEqual((entry.target_status, entry.cancel_reason_key, entry.cancel_comment, entry.state),
                          ("canceled", api_reasons[0][0], "Out of stock", "pending"))
         self.assertEqual(self.sandbox.writes(), [], "the cancellation is sent after the commit, by the outbox")
+        self.assert_reasons_offered_without_epicentrs_lists(Wizard)
 
+    def assert_reasons_offered_without_epicentrs_lists(self, Wizard):
         # when Epicentr cannot be read (and nothing is cached), the built-in list is offered
         self.env["epicentr.cancel.reason"].search([("source_id", "=", self.source.id)]).unlink()
         self.source.sudo().write({"cancel_reasons_at": False})

@@ -12,17 +12,26 @@ TIMEOUT = 30  # seconds: the bound of every wait and join, never a pause
 
 
 @contextlib.contextmanager
-def log_records(name="odoo.addons.epicentr_connector"):
-    """The records of ``name`` and below at INFO and above, from every thread."""
-    handler, logger = BufferingHandler(capacity=100_000), logging.getLogger(name)
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+def log_records(*names, level=logging.INFO):
+    """The records of ``names`` (default: the addon's) and below at ``level`` and above, from every thread."""
+    handler = BufferingHandler(capacity=100_000)
+    loggers = [logging.getLogger(name) for name in names or ("odoo.addons.epicentr_connector",)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(level)
     try:
         yield handler.buffer
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+        for logger, old_level in zip(loggers, levels):
+            logger.removeHandler(handler)
+            logger.setLevel(old_level)
+
+
+def record_text(record):
+    """A record's message, with its traceback."""
+    text = record.getMessage()
+    return text + logging.Formatter().formatException(record.exc_info) if record.exc_info else text
 
 
 def describe(records):

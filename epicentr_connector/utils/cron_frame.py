@@ -28,6 +28,13 @@ def try_lock(env, namespace, key):
     return env.cr.fetchone()[0]
 
 
+def commit_and_relock(env, namespace, key):
+    """Commit a long run's progress, then take its advisory lock again (the commit freed it):
+    False when another worker took it meanwhile, and the run must stop."""
+    env.cr.commit()  # pylint: disable=invalid-commit
+    return try_lock(env, namespace, key)
+
+
 def running_tests():
     """True inside a test run: odoo-bin's runner sets ``modules.module.current_test``; it and
     pytest-odoo (which does not set that attribute in 18.0) both mark the thread as testing."""

@@ -1,9 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-# Epicentr lets the seller change an order's items only while it is "confirmed by the seller";
-# a new order is first moved there (as the cabinet requires).
-EDITABLE_STATUSES = ("new", "confirmed_by_merchant")
+from ..sync.status_path import ITEMS_STATUS, before
 
 
 class EpicentrItemsWizard(models.TransientModel):
@@ -34,7 +32,8 @@ class EpicentrItemsWizard(models.TransientModel):
         self.ensure_one()
         order = self.order_id
         order.check_access("write")
-        if order.epicentr_status not in EDITABLE_STATUSES or order.state not in ("draft", "sent"):
+        editable = order.epicentr_status == ITEMS_STATUS or before(order.epicentr_status, ITEMS_STATUS)
+        if not editable or order.state not in ("draft", "sent"):
             raise UserError(self.env._(
                 "Epicentr lets the seller change the items only before the order is confirmed; this one is not a "
                 "quotation on Epicentr any more."))

@@ -141,29 +141,16 @@ class OrderFactory:
     def order(self, created_at, status, now, **traits):
         """A full order card. `traits` force the showcase features (see SHOWCASE)."""
         rng = self.rng
-        created_at = created_at.replace(microsecond=0)
-        reached = timedelta(hours=HOURS_TO_REACH[status] * rng.uniform(0.5, 1.5))
-        updated_at = created_at + reached
-        if updated_at > now:  # reached "early": somewhere between creation and now, not all at now
-            updated_at = created_at + (max(now, created_at) - created_at) * rng.random()
-        updated_at = updated_at.replace(microsecond=0)
-
+        created_at, updated_at = self._times(created_at, status, now)
         items = self._items()
-        subtotal = round(sum(item["subtotal"] for item in items), 2)
-        provider = self._pick(PROVIDERS)
+        subtotal, provider = round(sum(item["subtotal"] for item in items), 2), self._pick(PROVIDERS)
         settlement, office = self._place(provider)
         buyer = self._buyer(traits)
         address = self._address(buyer, traits, provider, settlement, office, status, subtotal)
         comment_index = traits.get("comment")
         if comment_index is None and rng.random() < 0.25:
             comment_index = rng.randrange(len(BUYER_COMMENTS))
-        contractor = {"iban": None, "govNumber": None, "isVatpayer": None, "name": None}
-        # a company buys: payer and contractor data (add_order() asks for none, to stay predictable)
-        if traits.get("company", rng.random() < 0.05):
-            name, gov_number = rng.choice(COMPANY_NAMES), self._digits(8)
-            address.update(payerName=name, govNumber=gov_number)
-            contractor = {"iban": "UA" + self._digits(27), "govNumber": gov_number,
-                          "isVatpayer": True, "name": name}
+        contractor = self._contractor(address, traits)
         self._next_number += rng.randint(1, 400)
         order = {
             "id": self.uuid(),
@@ -201,6 +188,23 @@ class OrderFactory:
         if status in CANCELED and rng.random() < 0.3 and not traits:
             clear_contact(address)
         return order
+
+    def _times(self, created_at, status, now):
+        """(created, last changed) of an order that reached ``status`` by ``now``."""
+        created_at = created_at.replace(microsecond=0)
+        updated_at = created_at + timedelta(hours=HOURS_TO_REACH[status] * self.rng.uniform(0.5, 1.5))
+        if updated_at > now:  # reached "early": somewhere between creation and now, not all at now
+            updated_at = created_at + (max(now, created_at) - created_at) * self.rng.random()
+        return created_at, updated_at.replace(microsecond=0)
+
+    def _contractor(self, address, traits):
+        """The contractor block; a company buys: payer and contractor data (add_order() asks for
+        none, to stay predictable)."""
+        if not traits.get("company", self.rng.random() < 0.05):
+            return {"iban": None, "govNumber": None, "isVatpayer": None, "name": None}
+        name, gov_number = self.rng.choice(COMPANY_NAMES), self._digits(8)
+        address.update(payerName=name, govNumber=gov_number)
+        return {"iban": "UA" + self._digits(27), "govNumber": gov_number, "isVatpayer": True, "name": name}
 
     def _items(self):
         return self.items(self.rng.choices((1, 2, 3, 4, 5), weights=(45, 25, 15, 10, 5))[0])

@@ -1,0 +1,224 @@
+"""One push of one source's order changes to Epicentr, from the outbox cron, never inside a
+user's transaction.
+
+An ``OrderPush`` lives for one cron call and one source, and holds the client. Per order, top to
+bottom: ``push`` (the latest intent of each kind, oldest first) → the sender of each entry's kind
+(``SENDERS``), which reads the order's card first, so that sending twice is harmless → the
+outcome on the entry (the outbox keeps its state and retries) → the order follows the card
+Epicentr has afterwards, through the import's own way in (sale.order._epicentr_follow_card).
+Epicentr's status rules and the walk along them: status_path.py.
+"""
+
+import logging
+from datetime import timedelta
+
+from odoo.exceptions import UserError
+
+from .. import const
+from ..api import (
+    EpicentrAuthError,
+    EpicentrError,
+    EpicentrProtocolError,
+    EpicentrRateLimited,
+    EpicentrTransientError,
+)
+from ..utils.order_card import Card
+from ..utils.values import OrderDataError
+from .status_path import ITEMS_STATUS, TRACKING_STATUS, Refused, StatusWalk, Waiting, before, may_confirm
+
+_logger = logging.getLogger(__name__)
+
+# the sender of each kind of outbox entry
+SENDERS = {
+    "status": "_send_status",
+    "tracking": "_send_tracking",
+    "tracking_delete": "_remove_tracking",
+    "items": "_change_items",
+    "call_status": "_send_call_result",
+    "comment": "_send_comment",
+}
+# carriers Epicentr does not take in the body of "sent"
+NO_PROVIDER = (False, "other", "courier_delivery")
+
+
+class OrderPush:
+    def __init__(self, source):
+        self.source = source
+        self.env = source.env
+        self.client = None  # made at the first order that has something to send
+        # the order being pushed: its card as last read (stale after a write), and whether
+        # anything was written to Epicentr
+        self.order = self.card = self.walk = None
+        self.stale = self.changed = False
+
+    def close(self):
+        if self.client:
+            self.client.close()
+
+    def push(self, entries):
+        """Send the due ``entries`` of one order, then let the order follow Epicentr's card."""
+        order, source = entries.order_id, self.source
+        if source.read_only:
+            entries._hold()
+            return
+        if source.token_revoked:
+            return  # paused until a working token is entered
+        latest = entries._latest_intents()
+        if not self.client:
+            try:
+                # one quick retry inside the call; longer waits go through the entries' next attempt
+                self.client = source._get_client(retries=1, max_wait=5)
+            except UserError as error:  # no token: wait for an administrator
+                latest.write({"last_error": str(error)})
+                return
+        self.order, self.card, self.stale, self.changed = order, None, False, False
+        self.walk = StatusWalk(self.client, order.epicentr_uuid, self.env)
+        for entry in latest.sorted("id"):  # a tracking number first: Epicentr needs it before "sent"
+            if not self._send(entry):
+                break
+        if self.changed or (self.card and self.card.status != order.epicentr_status):
+            self._follow()
+        entries._settle(order)
+
+    def _send(self, entry):
+        """Send one entry and record the outcome on it; False when the source got paused."""
+        try:
+            getattr(self, SENDERS[entry.kind])(entry)
+        except EpicentrAuthError as error:
+            if error.status != 403:
+                self.source._pause_revoked_token(error)
+                entry.last_error = self.source._describe_error(error)
+                return False
+            entry._refused(self.source._describe_error(error))  # this token may not do this one thing
+            return True
+        except (EpicentrTransientError, EpicentrRateLimited, EpicentrProtocolError) as error:
+            # a garbled answer is not a refusal: likely cut short on the way, try again later
+            entry._retry_later(self.source._describe_error(error), getattr(error, "retry_after", None))
+        except Waiting as waiting:
+            entry._wait(str(waiting))
+        except (Refused, EpicentrError) as error:
+            entry._refused(self.source._describe_error(error))
+        else:
+            entry._sent()
+        if entry.state == "failed" and entry.kind == "status" and entry.target_status == "canceled":
+            self.order._epicentr_reopen(entry.last_error)
+        return True
+
+    # ------------------------------------------------------------------ the card
+
+    def _read_card(self):
+        """The order's card as Epicentr has it now (read again after a write)."""
+        if self.card is None or self.stale:
+            card = Card(self.client.get_order(self.order.epicentr_uuid))
+            try:
+                card.status  # noqa: B018 - never walk the order from a guess
+            except OrderDataError:
+                raise EpicentrProtocolError(self.env._("the order card has no status")) from None
+            self.card, self.stale = card, False
+        return self.card
+
+    def _wrote(self):
+        self.stale = self.changed = True
+
+    def _follow(self):
+        """The order follows what Epicentr has now (the next sync would bring it anyway)."""
+        try:
+            self.order._epicentr_follow_card(self._read_card())
+        except (EpicentrError, UserError) as error:
+            _logger.info("Epicentr order %s: not read back after the push (%s)", self.order.epicentr_number, error)
+
+    # ------------------------------------------------------------------ the senders
+
+    def _send_status(self, entry):
+        cancel = (entry.cancel_reason_key, entry.cancel_comment)
+        self._walk_to(entry.target_status, entry, cancel=cancel)
+
+    def _walk_to(self, target, entry, cancel=None):
+        moves = self.walk.moves
+        try:
+            return self.walk.to(self._read_card().status, target, cancel=cancel, shipment=self._shipment(entry))
+        finally:
+            if self.walk.moves != moves:  # even when a later step was refused
+                self._wrote()
+
+    def _shipment(self, entry):
+        """(carrier, tracking number) for the body of "sent", when the entry has a valid number."""
+        carrier, number = self.order.epicentr_carrier, entry.tracking_number
+        if number and carrier not in NO_PROVIDER and not self.order._epicentr_tracking_problem(number):
+            return carrier, number
+        return None
+
+    def _send_tracking(self, entry):
+        number = entry.tracking_number
+        problem = self.order._epicentr_tracking_problem(number)
+        if problem:  # e.g. Retry on a number refused when it was entered
+            raise Refused(problem)
+        card = self._read_card()
+        status = card.status
+        if before(status, TRACKING_STATUS):
+            if not may_confirm(self.source.rule_ids):
+                raise Waiting(self.env._(
+                    "Waiting: Epicentr accepts a tracking number once the order is confirmed, and it is "
+                    "“%(status)s”. Confirm it in the Epicentr cabinet, or add a status rule that confirms it.",
+                    status=const.status_title(self.env, status)))
+            status = self._walk_to(TRACKING_STATUS, entry)
+        if status != TRACKING_STATUS:
+            if card.tracking_number == number:
+                return  # already there (sent twice, or typed in the cabinet)
+            raise Refused(self.env._(
+                "Epicentr accepts a tracking number only while the order is confirmed; it is “%(status)s”.",
+                status=const.status_title(self.env, status)))
+        if card.tracking_number != number:
+            self.client.set_tracking_number(self.order.epicentr_uuid, number)
+            self._wrote()
+        # read back: did Epicentr move it to "sent" by itself?
+        if self._read_card().status == TRACKING_STATUS and "sent" in self.walk.allowed():
+            self._wrote()
+            self.walk.move("sent", shipment=self._shipment(entry))
+
+    def _remove_tracking(self, _entry):
+        card = self._read_card()
+        if not card.tracking_number:
+            return
+        if card.status != TRACKING_STATUS:
+            raise Refused(self.env._(
+                "Epicentr lets a tracking number be removed only while the order is confirmed; it is %(status)s.",
+                status=const.status_title(self.env, card.status)))
+        self.client.delete_tracking_number(self.order.epicentr_uuid)
+        self._wrote()
+
+    def _change_items(self, entry):
+        """Change the items on Epicentr (a new order is first confirmed by the seller, as Epicentr
+        requires); the quotation then follows what Epicentr has."""
+        status = self._read_card().status
+        if before(status, ITEMS_STATUS):
+            status = self._walk_to(ITEMS_STATUS, entry)
+        if status != ITEMS_STATUS:
+            raise Refused(self.env._(
+                "Epicentr lets the seller change the items only while the order is confirmed by the seller; "
+                "it is “%(status)s”.", status=const.status_title(self.env, status)))
+        uuid = self.order.epicentr_uuid
+        for offer_id, quantity in (entry.item_changes or {}).items():
+            if quantity:
+                self.client.set_item_quantity(uuid, offer_id, quantity)
+            else:
+                self.client.delete_item(uuid, offer_id)
+        self._wrote()
+
+    def _send_call_result(self, entry):
+        if self._read_card().call_status != entry.call_status:
+            self.client.set_call_status(self.order.epicentr_uuid, entry.call_status)
+            self._wrote()
+
+    def _send_comment(self, entry):
+        """Whatever the order's status; never twice in the order's thread."""
+        if not (entry.attempts and self._comment_arrived(entry)):
+            self.client.add_comment(self.order.epicentr_uuid, entry.comment)
+        self.env["epicentr.order.comments"]._sent(self.order, entry.comment)
+
+    def _comment_arrived(self, entry):
+        """Whether an earlier attempt's comment is in the order's thread (its answer got lost)."""
+        since = entry.create_date - timedelta(minutes=1)
+        comments = self.env["epicentr.order.comments"]._read(self.client.get_comments(self.order.epicentr_uuid))
+        return any(comment.content == entry.comment.strip() and comment.created_at and comment.created_at >= since
+                   for comment in comments)
