@@ -214,6 +214,8 @@ class EpicentrOutbox(models.Model):
         orders = self.search(due_domain, order="id").order_id
         try:
             run_units(self.env, orders, send, failed, "epicentr_connector.ir_cron_epicentr_outbox", "outbox order")
+            for push in pushes.values():
+                push.follow()
         finally:
             for push in pushes.values():
                 push.close()

@@ -250,15 +250,15 @@ class SaleOrder(models.Model):
             Outbox._settle_reached(self)
         return result
 
-    def _epicentr_follow_card(self, card):
-        """The order follows Epicentr's ``card`` (utils/order_card.Card), read after a push, as an
-        import does: the one way from Epicentr into an order."""
-        self.ensure_one()
-        if card.reported_uuid != self.epicentr_uuid:
-            raise UserError(self.env._("Epicentr's card is not the one of %(order)s.", order=self.name))
-        stats = self.env["epicentr.order.import"].sudo()._import_cards(self.epicentr_source_id.sudo(), [card])
-        for number, reason in stats["failed"].values():  # the next sync tries again, and reports it
-            _logger.info("Epicentr order %s: not followed after the push (%s)", number, reason)
+    def _epicentr_follow_cards(self, cards):
+        """These orders follow Epicentr's ``cards`` (utils/order_card.Card), read after a push, as
+        an import does: the one way from Epicentr into an order. A card of another order is left out."""
+        for source, orders in self.grouped("epicentr_source_id").items():
+            uuids = set(orders.mapped("epicentr_uuid"))
+            stats = self.env["epicentr.order.import"].sudo()._import_cards(
+                source.sudo(), [card for card in cards if card.reported_uuid in uuids])
+            for number, reason in stats["failed"].values():  # the next sync tries again, and reports it
+                _logger.info("Epicentr order %s: not followed after the push (%s)", number, reason)
 
     def _epicentr_reopen(self, reason):
         """Epicentr did not take a cancellation the Odoo order already shows: open the order again

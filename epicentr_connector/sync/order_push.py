@@ -4,8 +4,9 @@ user's transaction.
 An ``OrderPush`` lives for one cron call and one source, and holds the client. Per order, top to
 bottom: ``push`` (the latest intent of each kind, oldest first) → the sender of each entry's kind
 (``SENDERS``), which reads the order's card first, so that sending twice is harmless → the
-outcome on the entry (the outbox keeps its state and retries) → the order follows the card
-Epicentr has afterwards, through the import's own way in (sale.order._epicentr_follow_card).
+outcome on the entry (the outbox keeps its state and retries). Then ``follow``: the orders pushed
+follow the cards Epicentr has after the writes, through the import's own way in, a page at a time
+once the call's sends are out (one order's import does not hold up the next order's push).
 Epicentr's status rules and the walk along them: status_path.py.
 """
 
@@ -13,6 +14,7 @@ import logging
 from datetime import timedelta
 
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from .. import const
 from ..api import (
@@ -37,6 +39,8 @@ SENDERS = {
     "call_status": "_send_call_result",
     "comment": "_send_comment",
 }
+# orders that follow their cards in one import (the sync's page size)
+FOLLOW_PAGE = 50
 # carriers Epicentr does not take in the body of "sent"
 NO_PROVIDER = (False, "other", "courier_delivery")
 
@@ -50,6 +54,7 @@ class OrderPush:
         # anything was written to Epicentr
         self.order = self.card = self.walk = None
         self.stale = self.changed = False
+        self.to_follow = {}  # order -> its card as Epicentr has it after the writes
 
     def close(self):
         if self.client:
@@ -77,7 +82,7 @@ class OrderPush:
             if not self._send(entry):
                 break
         if self.changed or (self.card and self.card.status != order.epicentr_status):
-            self._follow()
+            self._keep_to_follow()
         entries._settle(order)
 
     def _send(self, entry):
@@ -120,12 +125,24 @@ class OrderPush:
     def _wrote(self):
         self.stale = self.changed = True
 
-    def _follow(self):
-        """The order follows what Epicentr has now (the next sync would bring it anyway)."""
+    def _keep_to_follow(self):
         try:
-            self.order._epicentr_follow_card(self._read_card())
-        except (EpicentrError, UserError) as error:
+            self.to_follow[self.order] = self._read_card()
+        except EpicentrError as error:  # the next sync brings it
             _logger.info("Epicentr order %s: not read back after the push (%s)", self.order.epicentr_number, error)
+
+    def follow(self):
+        """The orders pushed follow the cards Epicentr had after the writes (sale.order's
+        _epicentr_follow_cards: the import, a page at a time)."""
+        orders = list(self.to_follow)
+        for start in range(0, len(orders), FOLLOW_PAGE):
+            page = orders[start:start + FOLLOW_PAGE]
+            try:
+                with self.env.cr.savepoint():
+                    self.env["sale.order"].union(*page)._epicentr_follow_cards([self.to_follow[order] for order in page])
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as error:  # a sync or a person changed them: the next sync brings it
+                _logger.info("Epicentr orders %s: not followed after the push (%s)", [o.id for o in page], error.pgcode)
+        self.to_follow = {}
 
     # ------------------------------------------------------------------ the senders
 
