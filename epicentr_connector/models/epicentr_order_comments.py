@@ -22,7 +22,7 @@ class EpicentrOrderComments(models.AbstractModel):
     @api.model
     def _read(self, raw_comments):
         """Epicentr's comments (Comment), oldest first (those without a time first)."""
-        comments = [comment for comment in (Comment.read(raw, MAX_COMMENT_LENGTH) for raw in raw_comments) if comment]
+        comments = [comment for comment in (Comment.parse(raw, MAX_COMMENT_LENGTH) for raw in raw_comments) if comment]
         return sorted(comments, key=lambda c: (c.created_at is not None, c.created_at or datetime.min))
 
     @api.model

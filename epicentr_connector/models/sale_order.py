@@ -54,7 +54,7 @@ class SaleOrder(models.Model):
         "and may block the shop.",
     )
     epicentr_total = fields.Monetary(
-        string="Epicentr Total", readonly=True, copy=False,
+        readonly=True, copy=False,
         help="What the buyer pays Epicentr for the items, taxes included (the delivery apart).")
     epicentr_carrier = fields.Selection(const.CARRIERS, string="Delivery Service", readonly=True, copy=False)
     epicentr_settlement = fields.Char(string="Settlement", readonly=True, copy=False)

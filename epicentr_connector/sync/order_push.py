@@ -114,12 +114,11 @@ class OrderPush:
     def _read_card(self):
         """The order's card as Epicentr has it now (read again after a write)."""
         if self.card is None or self.stale:
-            card = Card(self.client.get_order(self.order.epicentr_uuid))
-            try:
-                card.status  # noqa: B018 - never walk the order from a guess
+            try:  # never walk the order from a guess
+                self.card = Card(self.client.get_order(self.order.epicentr_uuid)).require("status")
             except OrderDataError:
                 raise EpicentrProtocolError(self.env._("the order card has no status")) from None
-            self.card, self.stale = card, False
+            self.stale = False
         return self.card
 
     def _wrote(self):

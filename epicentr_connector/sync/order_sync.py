@@ -178,7 +178,7 @@ class OrderSync:
             try:
                 if not is_order_id(uuid):
                     raise OrderDataError(f"invalid order id {uuid[:60]!r}")
-                entry.updated_at  # noqa: B018 - readable, or left out
+                entry.require("updated_at")  # readable, or left out
             except OrderDataError as exc:
                 self.stats.setdefault("skipped", {})[uuid[:60]] = (number[:30], clean_text(exc))
                 continue

@@ -39,7 +39,7 @@ class Person:
     email: str | None
 
     @classmethod
-    def read(cls, block):
+    def parse(cls, block):
         """The person of a buyer or recipient block, or None when Epicentr hid it: null, blank,
         or masked ("38063***4000", "С*****"); a masked value never makes a contact."""
         if not isinstance(block, dict):
@@ -75,7 +75,7 @@ class Payer:
     code_valid: bool
 
     @classmethod
-    def read(cls, address, contractor):
+    def parse(cls, address, contractor):
         """``payerName`` and ``govNumber`` of the address, else the contractor block; None: no
         payer, or hidden."""
         contractor = clean_object(contractor)
@@ -107,7 +107,7 @@ class Item:
     total: float
 
     @classmethod
-    def read(cls, item, position):
+    def parse(cls, item, position):
         if not isinstance(item, dict):
             raise OrderDataError(f"item {position} is not an object")
         quantity = money(item.get("quantity"), f"the quantity of item {position}")
@@ -261,26 +261,26 @@ class Card:
 
     @cached_property
     def buyer(self):
-        return Person.read(self.address)
+        return Person.parse(self.address)
 
     @cached_property
     def recipient(self):
         """The alternate recipient, when there is one and it is not the buyer."""
-        recipient = Person.read(self.address.get("recipient")) if self.address.get("isAlternateRecipient") else None
+        recipient = Person.parse(self.address.get("recipient")) if self.address.get("isAlternateRecipient") else None
         buyer = self.buyer
         same = recipient and buyer and (recipient.name, recipient.phone) == (buyer.name, buyer.phone)
         return None if same else recipient
 
     @cached_property
     def payer(self):
-        return Payer.read(self.address, clean_object(self.raw).get("contractor")) if self.buyer else None
+        return Payer.parse(self.address, clean_object(self.raw).get("contractor")) if self.buyer else None
 
     @cached_property
     def lines(self):
         items = clean_object(self.raw).get("items")
         if not isinstance(items, list) or not items:
             raise OrderDataError("the order has no items")
-        return [Item.read(item, position) for position, item in enumerate(items, 1)]
+        return [Item.parse(item, position) for position, item in enumerate(items, 1)]
 
     @cached_property
     def items_digest(self):
@@ -331,9 +331,11 @@ class Card:
                 self.created_at + timedelta(minutes=const.CONFIRM_DEADLINE_MINUTES) if self.status == "new" else False),
         }
 
-    def check(self):
-        """Read everything the import needs; raises OrderDataError on the first thing it cannot."""
-        return self.header, self.lines, self.delivery_price
+    def require(self, *names):
+        """This card, once the accessors ``names`` read; raises OrderDataError on the first that cannot."""
+        for name in names:
+            getattr(self, name)
+        return self
 
 
 @dataclass(frozen=True)
@@ -345,7 +347,7 @@ class Comment:
     created_at: datetime | None  # None: Epicentr gave no readable time
 
     @classmethod
-    def read(cls, raw, limit):
+    def parse(cls, raw, limit):
         """The comment ``raw`` (None when it is not one), its content cut to ``limit`` characters."""
         if not isinstance(raw, dict):
             return None
