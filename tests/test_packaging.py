@@ -369,7 +369,8 @@ orders = env["sale.order"].search([("epicentr_source_id", "=", source.id)], orde
 print(MARK + json.dumps({
     "orders": {o.epicentr_uuid: [o.epicentr_total, o.epicentr_tracking_number, o.epicentr_push_state] for o in orders},
     "offers": sorted(env["epicentr.offer"].search([("source_id", "=", source.id)]).mapped("state")),
-    "failed": dict(source.failed_orders or {}), "sync": source._sync_orders().get("created")}))
+    "failed": dict(source.failed_orders or {}), "sync": source._sync_orders().get("created"),
+    "activity": env.ref("epicentr_connector.mail_activity_epicentr_outbox_error").name}))
 """
 
 
@@ -406,4 +407,5 @@ def test_upgrade_renames_the_words_and_keeps_the_values(odoo_src, installed, tmp
             uuid_b: {"number": "102", "reason": "18.0.1", "attempts": 1, "next_try": None, "fingerprint": None},
         }
         assert after["sync"] is not None, "a sync runs on the migrated failures"
+        assert after["activity"] == "Epicentr push failed"
     subprocess.run(["dropdb", "--if-exists", "--force", DB], check=False)

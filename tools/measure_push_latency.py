@@ -198,7 +198,7 @@ def main():
         print("  " + summary("first change-status POST (→ confirmed_by_merchant)", list(first.values())))
         print("  " + summary("last change-status POST  (→ confirmed)", list(last.values())))
         print("  " + summary("the confirm RPC itself", rpc))
-        print(f"  orders confirmed on the sandbox: {confirmed} of {args.runs}; in sync in Odoo: "
+        print(f"  orders confirmed on the sandbox: {confirmed} of {args.runs}; all sent in Odoo: "
               f"{sum(s['epicentr_push_state'] == 'ok' for s in states)} of {len(states)}; sandbox polled every "
               f"{args.poll * 1000:.0f} ms; Odoo log: {log_path}")
     finally:

@@ -15,6 +15,9 @@ SELECTION_VALUES = [
     ("sale.order", "epicentr_push_state", "error", "failed"),
     ("epicentr.offer", "state", "error", "retry"),
 ]
+# the activity type of a failed push, renamed where nobody changed its name ({lang: name})
+ACTIVITY_NAMES = {"en_US": "Epicentr push failed", "uk_UA": "Не вдалося передати в Епіцентр",
+                  "ru_RU": "Не удалось передать в Эпицентр"}
 # the positions of a failed order's list in source.failed_orders (18.0.1.x kept the first two)
 FAILURE_KEYS = ("number", "reason", "attempts", "next_try", "fingerprint")
 
@@ -33,6 +36,12 @@ def migrate(cr, version):
         rename_field(cr, model, old, new, stored)
     for model, field, old, new in SELECTION_VALUES:
         rename_selection_value(cr, model, field, old, new)
+    cr.execute("""SELECT t.id, t.name FROM mail_activity_type t JOIN ir_model_data d ON d.res_id = t.id
+                   AND d.model = 'mail.activity.type' AND d.module = 'epicentr_connector'
+                   AND d.name = 'mail_activity_epicentr_outbox_error' WHERE t.name->>'en_US' = 'Epicentr sync error'""")
+    for type_id, names in cr.fetchall():
+        names = {lang: ACTIVITY_NAMES.get(lang, ACTIVITY_NAMES["en_US"]) for lang in names}
+        cr.execute("UPDATE mail_activity_type SET name = %s::jsonb WHERE id = %s", [json.dumps(names), type_id])
     cr.execute("SELECT id, failed_orders FROM epicentr_source WHERE failed_orders IS NOT NULL")
     for source_id, failed in cr.fetchall():
         failed = {uuid: failure_values(failure) for uuid, failure in (failed or {}).items()}
