@@ -26,6 +26,7 @@ from ..api import (
 )
 from ..utils.order_card import Card
 from ..utils.values import OrderDataError
+from .order_sync import PAGE_SIZE  # the orders that follow their cards in one import
 from .status_path import ITEMS_STATUS, TRACKING_STATUS, Refused, StatusWalk, Waiting, before, may_confirm
 
 _logger = logging.getLogger(__name__)
@@ -39,8 +40,6 @@ SENDERS = {
     "call_status": "_send_call_result",
     "comment": "_send_comment",
 }
-# orders that follow their cards in one import (the sync's page size)
-FOLLOW_PAGE = 50
 # carriers Epicentr does not take in the body of "sent"
 NO_PROVIDER = (False, "other", "courier_delivery")
 
@@ -134,8 +133,8 @@ class OrderPush:
         """The orders pushed follow the cards Epicentr had after the writes (sale.order's
         _epicentr_follow_cards: the import, a page at a time)."""
         orders = list(self.to_follow)
-        for start in range(0, len(orders), FOLLOW_PAGE):
-            page = orders[start:start + FOLLOW_PAGE]
+        for start in range(0, len(orders), PAGE_SIZE):
+            page = orders[start:start + PAGE_SIZE]
             try:
                 with self.env.cr.savepoint():
                     self.env["sale.order"].union(*page)._epicentr_follow_cards([self.to_follow[order] for order in page])
