@@ -8,9 +8,9 @@ from ..utils.tracking import normalize_tracking
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
-    # Where the push of the order's changes to Epicentr stands, shown beside the tracking reference: computed as the
-    # user who reads it (not as superuser, as a related field would), so only to those who may
-    # read the order.
+    # Where the push of the order's changes to Epicentr stands, shown beside the tracking
+    # reference: computed as the user who reads it (not as superuser, as a related field would),
+    # so only to those who may read the order.
     epicentr_push_state = fields.Selection(
         selection=lambda self: self.env["sale.order"]._fields["epicentr_push_state"].selection,
         compute="_compute_epicentr_push", compute_sudo=False)
