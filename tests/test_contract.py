@@ -25,7 +25,7 @@ from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from epicentr_sandbox.app import SORT_FIELDS
+from epicentr_sandbox.pages import SORT_FIELDS
 from epicentr_sandbox.generator import ORDER_REASON_CODES
 from epicentr_sandbox.store import CANCEL_REASONS, SHIPMENT_PROVIDERS, STATUS_TITLES
 

@@ -30,6 +30,15 @@ first_name, last_name)` and POST /__sandbox__/orders/{id}/comments add a comment
 centre or the buyer; `sb.store.platform_edit_items` and /__sandbox__/orders/{id}/items edit
 the items without the seller's rules.
 
+Waybills (shipping.py): POST /v3/oms/orders/{id}/shipping/{provider} makes the waybill through
+Epicentr with the cabinet's rules (only `confirmed`, one an order, the sender's branch from the
+delivery dictionary, parcels of 0.1-30 kg, cash on delivery up to what the buyer pays) -> 201;
+its number is then on the card and the order `sent`. GET
+/v3/deliveries/providers/{provider}/participants/{sender|receiver}/settlements[/{id}/offices]
+serve the dictionaries the cards name (filter[title], limit, offset), and GET
+/v3/deliveries/{provider}/companies/{companyId}/invoice/{number} the waybill file, a real PDF
+(not for Nova Poshta, whose labels come from Nova Poshta).
+
 It ships inside the addon (tests/epicentr_sandbox) so that the addon's own tests run from
 the addon folder alone; it imports nothing from Odoo but werkzeug.
 """

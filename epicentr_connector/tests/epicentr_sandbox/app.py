@@ -1,6 +1,7 @@
-"""The HTTP side: routes, Bearer auth, the order list's filters (its sort and cursor pages:
-pages.py), the request log, faults and the /__sandbox__/ control endpoints; /v1/offers and
-its control endpoints call into offers.py, comments, call status and item edits into
+"""The HTTP side: routes, Bearer auth, the order list (its filters and sort: params.py; its
+cursor pages: pages.py), the request log, faults and the /__sandbox__/ control endpoints; /v1/offers and
+its control endpoints call into offers.py, waybills and the delivery dictionaries into shipping.py,
+comments, call status and item edits into
 order_actions.py (through the store).
 
 Where the sandbox is stricter than the live API is known to be, it says so in the answer:
@@ -9,9 +10,8 @@ hide a client bug), while a flat `?statusCode=new` is ignored exactly like the l
 """
 import dataclasses
 import json
-import re
 import threading
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timezone
 from time import sleep
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -22,11 +22,10 @@ from .faults import damaged_response, fault_response
 from .offers import CONTROL_RULES as OFFER_CONTROL_RULES
 from .offers import OFFER_ENDPOINTS, OfferBook
 from .offers import control as offer_control
-from .pages import SORT_FIELDS, OrderPage
+from .pages import OrderPage
+from .params import dictionary_args, parse_filters, parse_int, parse_limit, parse_sort
 from .store import ApiError, cancel_reasons, list_view
 from .vocabulary import USER
-
-DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 
 ROUTES = Map([
     Rule("/v<any('3', '4'):version>/oms/orders", endpoint="list_orders", methods=["GET"]),
@@ -45,6 +44,13 @@ ROUTES = Map([
     Rule("/v3/oms/orders/<order_id>/items/<offer_id>", endpoint="edit_item", methods=["PUT"]),
     Rule("/v2/oms/orders/<order_id>/items/<offer_id>", endpoint="delete_item",
          methods=["DELETE"]),
+    Rule("/v3/oms/orders/<order_id>/shipping/<provider>", endpoint="create_shipment", methods=["POST"]),
+    Rule("/v3/deliveries/providers/<provider>/participants/<participant>/settlements",
+         endpoint="settlements", methods=["GET"]),
+    Rule("/v3/deliveries/providers/<provider>/participants/<participant>/settlements/<settlement_id>/offices",
+         endpoint="offices", methods=["GET"]),
+    Rule("/v3/deliveries/<provider>/companies/<company_id>/invoice/<number>", endpoint="waybill_file",
+         methods=["GET"]),
     Rule("/v1/my/user", endpoint="my_user", methods=["GET"]),
     Rule("/v1/offers", endpoint="post_offers", methods=["POST"]),
     Rule("/v1/offers/update-results/<request_id>", endpoint="offer_results", methods=["GET"]),
@@ -61,18 +67,6 @@ CONTROL_ROUTES = Map([
          methods=["POST"]),
     *OFFER_CONTROL_RULES,
 ], strict_slashes=False)
-
-# filter[...] keys: the date ranges, the repeatable status, and plain equality on one field.
-DATE_FILTER = re.compile(r"filter\[(createdAt|updatedAt)\]\[(from|to)\]")
-EQUALITY_FILTERS = {
-    "filter[number]": lambda o: o["number"],
-    "filter[paymentProvider]": lambda o: o["address"]["shipment"]["paymentProvider"],
-    "filter[paymentStatus]": lambda o: o["address"]["shipment"]["paymentStatus"],
-    "filter[shipmentProvider]": lambda o: o["address"]["shipment"]["provider"],
-    "filter[trustedCompany]": lambda o: "trusted" if o["trustedCompany"] else "untrusted",
-}
-DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
 
 @dataclasses.dataclass
 class RequestRecord:
@@ -102,75 +96,6 @@ def error_response(status, message, errors=None):
     if errors:
         body["errors"] = errors
     return json_response(body, status)
-
-
-def _bad_parameter(name, message):
-    return ApiError(400, "Invalid request parameters", {name: [message]})
-
-
-def _parse_moment(name, value, end_of_day):
-    """A date (2026-10-09: the whole day) or an ISO datetime (Z / offset; naive = UTC)."""
-    try:
-        if DATE_ONLY.fullmatch(value):
-            day = datetime.combine(date.fromisoformat(value), time(), timezone.utc)
-            return day + timedelta(days=1, microseconds=-1) if end_of_day else day
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _bad_parameter(name, "Expected a date (2026-10-09) or an ISO 8601 date-time "
-                                   "(2026-10-09T08:00:00+00:00).") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def _order_moment(order, field):
-    return datetime.fromisoformat(order[field])
-
-
-def parse_filters(args):
-    """Turn the bracket-syntax filters into predicates on stored orders."""
-    predicates = []
-    for name in args:
-        if not name.startswith("filter["):
-            continue  # flat parameters (?statusCode=new) are ignored, as by the live API
-        values = args.getlist(name)
-        date_match = DATE_FILTER.fullmatch(name)
-        if date_match:
-            field, bound = date_match.groups()
-            moment = _parse_moment(name, values[-1], end_of_day=bound == "to")
-            if bound == "from":
-                predicates.append(lambda o, f=field, m=moment: _order_moment(o, f) >= m)
-            else:
-                predicates.append(lambda o, f=field, m=moment: _order_moment(o, f) <= m)
-        elif name == "filter[statusCode][]":
-            predicates.append(lambda o, codes=set(values): o["statusCode"] in codes)
-        elif name in EQUALITY_FILTERS:
-            predicates.append(lambda o, get=EQUALITY_FILTERS[name], v=values[-1]: get(o) == v)
-        else:
-            raise _bad_parameter(name, "Filter not supported by the sandbox (supported: "
-                                       "createdAt/updatedAt from|to, statusCode[], "
-                                       + ", ".join(k[7:-1] for k in EQUALITY_FILTERS) + ").")
-    return predicates
-
-
-def parse_sort(args):
-    """sort[]=field or -field, repeatable; default -createdAt. Returns [(field, descending)]."""
-    fields = []
-    for value in args.getlist("sort[]") or ["-createdAt"]:
-        name = value.lstrip("-")
-        if name not in SORT_FIELDS:
-            raise _bad_parameter("sort[]", f"One of {', '.join(SORT_FIELDS)}, '-' for descending.")
-        fields.append((name, value.startswith("-")))
-    return fields
-
-
-def parse_int(args, name, default, minimum):
-    value = args.get(name, str(default))
-    if not value.isdigit() or int(value) < minimum:
-        raise _bad_parameter(name, f"This value should be an integer of at least {minimum}.")
-    return int(value)
-
-
-def parse_limit(args):
-    return min(parse_int(args, "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
 
 
 def body_field(body, name):
@@ -315,6 +240,20 @@ class SandboxApp:
     def _delete_item(self, request, body, order_id, offer_id):
         self.store.delete_item(order_id, offer_id)
         return empty_response(204)
+
+    def _create_shipment(self, request, body, order_id, provider):
+        self.store.create_shipment(order_id, provider, body)
+        return empty_response(201)
+
+    def _settlements(self, request, body, provider, participant):
+        return json_response(self.store.settlements(provider, participant, **dictionary_args(request.args)))
+
+    def _offices(self, request, body, provider, participant, settlement_id):
+        return json_response(self.store.offices(provider, participant, settlement_id,
+                                                **dictionary_args(request.args)))
+
+    def _waybill_file(self, request, body, provider, company_id, number):
+        return json_response(self.store.waybill_file(provider, company_id, number))
 
     def _my_user(self, request, body):
         return json_response({**USER, "companyId": self.store.company_id})

@@ -51,6 +51,45 @@ _BRANCHES = {("nova_poshta", False): 250, ("nova_poshta", True): 400, ("ukrposht
              ("pickup", False): 2}
 
 
+def place(provider, city_row, locker, number):
+    """The `settlement` and `office` of the delivery dictionary: branch (or locker) ``number`` of
+    ``provider`` in the city of CITIES ``city_row``. All about a branch (address, coordinates)
+    follows from its number, so one office id always has one title."""
+    city, region, district, lat, lon = city_row
+    settlement_id = stable_uuid(f"settlement/{provider}/{city}")
+    title = city if region is None else f"{city} - {region} обл."
+    if district:
+        title += f" - {district} р-н"
+    # The spec names the carrier's city reference `external_Id` (capital I); one live
+    # client saw `external_id`. We follow the spec.
+    settlement = {"id": settlement_id, "external_Id": stable_uuid(f"np-city/{city}"),
+                  "title": title, "city": city, "region": region or city}
+    if district:
+        settlement["district"] = district
+    branch = random.Random(f"{provider}/{city}/{locker}/{number}")
+    street = f"{branch.choice(STREETS)}, {branch.randint(1, 120)}"
+    if provider == "nova_poshta":
+        office_title = (f"Поштомат №{20000 + number}: {street}" if locker else
+                        f"Відділення №{number} (до 30 кг на одне місце): {street}")
+    elif provider == "ukrposhta":
+        office_title = f"Відділення {CITIES.index((city, region, district, lat, lon)) * 1000 + number:05d}: {street}"
+    elif provider == "meest":
+        office_title = f"Відділення №{number} Meest: {street}"
+    elif provider == "cvz_epicentr":
+        office_title = f"Пункт видачі Meest в ТЦ «Епіцентр К» №{number}: {street}"
+    elif provider == "parcel_box_epicentr":
+        office_title = f"Поштомат №{1000 + number} (ТЦ «Епіцентр К»): {street}"
+    else:
+        office_title = f"Самовивіз зі складу продавця: {street}"
+    office_id = stable_uuid(f"office/{provider}/{city}/{office_title}")
+    office = {"id": office_id, "settlement_id": settlement_id,
+              "externalId": stable_uuid("np-office/" + office_id), "title": office_title,
+              "address": f"{city}, {street.split('. ', 1)[1]}",
+              "latitude": round(lat + branch.uniform(-0.03, 0.03), 6),
+              "longitude": round(lon + branch.uniform(-0.03, 0.03), 6)}
+    return settlement, office
+
+
 def format_time(moment):
     """UTC ISO 8601 with an explicit offset, as the API writes it: 2026-10-05T07:42:18+00:00."""
     return moment.astimezone(timezone.utc).strftime(TIME_FORMAT)
@@ -237,44 +276,12 @@ class OrderFactory:
 
         A shop's buyers gather at the same branches, as on the live platform: the branch of a city
         is drawn with a weight of about 1/rank (the busy central branches first) among as many as
-        the carrier has there, and all about a branch (address, coordinates) follows from its
-        number, so one office id always has one title."""
+        the carrier has there (place())."""
         rng = self.rng
-        city, region, district, lat, lon = rng.choice(CITIES)
-        settlement_id = stable_uuid(f"settlement/{provider}/{city}")
-        title = city if region is None else f"{city} - {region} обл."
-        if district:
-            title += f" - {district} р-н"
-        # The spec names the carrier's city reference `external_Id` (capital I); one live
-        # client saw `external_id`. We follow the spec.
-        settlement = {"id": settlement_id, "external_Id": stable_uuid(f"np-city/{city}"),
-                      "title": title, "city": city, "region": region or city}
-        if district:
-            settlement["district"] = district
+        city = rng.choice(CITIES)
         locker = provider == "nova_poshta" and rng.random() < 0.15
         number = int((_BRANCHES[provider, locker] + 1) ** rng.random())  # 1 .. count, weight ~ 1/number
-        branch = random.Random(f"{provider}/{city}/{locker}/{number}")
-        place = f"{branch.choice(STREETS)}, {branch.randint(1, 120)}"
-        if provider == "nova_poshta":
-            office_title = (f"Поштомат №{20000 + number}: {place}" if locker else
-                            f"Відділення №{number} (до 30 кг на одне місце): {place}")
-        elif provider == "ukrposhta":
-            office_title = f"Відділення {CITIES.index((city, region, district, lat, lon)) * 1000 + number:05d}: {place}"
-        elif provider == "meest":
-            office_title = f"Відділення №{number} Meest: {place}"
-        elif provider == "cvz_epicentr":
-            office_title = f"Пункт видачі Meest в ТЦ «Епіцентр К» №{number}: {place}"
-        elif provider == "parcel_box_epicentr":
-            office_title = f"Поштомат №{1000 + number} (ТЦ «Епіцентр К»): {place}"
-        else:
-            office_title = f"Самовивіз зі складу продавця: {place}"
-        office_id = stable_uuid(f"office/{provider}/{city}/{office_title}")
-        office = {"id": office_id, "settlement_id": settlement_id,
-                  "externalId": stable_uuid("np-office/" + office_id), "title": office_title,
-                  "address": f"{city}, {place.split('. ', 1)[1]}",
-                  "latitude": round(lat + branch.uniform(-0.03, 0.03), 6),
-                  "longitude": round(lon + branch.uniform(-0.03, 0.03), 6)}
-        return settlement, office
+        return place(provider, city, locker, number)
 
     def _person(self):
         rng = self.rng

@@ -9,6 +9,7 @@ import threading
 from .errors import ApiError
 from .generator import CANCELED, SHIPPED, OrderFactory, clear_contact, format_time, payment_status
 from .order_actions import OrderActions
+from .shipping import Shipping
 from .vocabulary import (
     CANCEL_REASONS,
     MERCHANT_MOVES,
@@ -112,9 +113,9 @@ def _deep_update(target, changes):
             target[key] = value
 
 
-class OrderStore(OrderActions):
-    """Orders by UUID plus comments, deleted marks and disabled routes; comments, call status
-    and item edits: order_actions.py."""
+class OrderStore(OrderActions, Shipping):
+    """Orders by UUID plus comments, waybills, deleted marks and disabled routes; comments, call
+    status and item edits: order_actions.py; waybills and the delivery dictionaries: shipping.py."""
 
     def __init__(self, count, seed, days, now, ttn_autosend=False):
         self.now = now
@@ -126,6 +127,7 @@ class OrderStore(OrderActions):
         self.orders = {o["id"]: o for o in self.factory.history(count, days, now())}
         self.deleted = set()
         self.comments = {}
+        self.waybills = {}
         self.disabled_routes = set()
         self.lock = threading.RLock()
 
