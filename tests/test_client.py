@@ -731,3 +731,50 @@ def scripted_server():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------- waybills through Epicentr
+
+
+def waybill_body(client, provider, order, **overrides):
+    """A waybill of ``order`` sent from the first branch of Kyiv, from Epicentr's dictionaries."""
+    [settlement] = client.get_places(provider, title="Київ", limit=1)["items"]
+    [office] = client.get_places(provider, settlement["id"], limit=1)["items"]
+    shipment = order["address"]["shipment"]
+    owed = round(order["subtotal"] + (0 if shipment["isFree"] else shipment["deliveryPrice"] or 0), 2)
+    return {"sender": {"name": "Іван", "lastName": "Петренко", "settlementId": settlement["id"],
+                       "officeId": office["id"], "phone": "380661112233", "provider": provider},
+            "items": [{"width": 30, "height": 20, "length": 40, "weight": 2.5}],
+            "deliveryPayer": "client", "isPostPayment": True, "codAmount": owed, **overrides}
+
+
+def test_waybill_is_made_read_on_the_card_and_printed(client, sandbox):
+    order = sandbox.store.orders[fresh_order(sandbox, "confirmed")]
+    provider = order["address"]["shipment"]["provider"]
+    if provider not in ("ukrposhta", "meest", "cvz_epicentr", "parcel_box_epicentr"):
+        order["address"]["shipment"]["provider"] = provider = "meest"
+    page = client.get_places(provider, title="Київ")
+    assert page["total"] >= 1 and all("Київ" in item["title"] for item in page["items"])
+    assert client.create_shipment(order["id"], provider, waybill_body(client, provider, order)) is None
+    card = client.get_order(order["id"])
+    number = card["address"]["shipment"]["number"]
+    assert card["statusCode"] == "sent" and number
+    pdf = client.get_waybill_file(provider, sandbox.store.company_id, number)
+    assert pdf.startswith(b"%PDF-") and number.encode() in pdf
+    assert [r.method for r in requests_to(sandbox, "/shipping/")] == ["POST"]
+
+
+def test_waybill_refusals_are_typed_and_never_repeated(client, sandbox, sleeps):
+    order = sandbox.store.orders[fresh_order(sandbox, "confirmed")]
+    order["address"]["shipment"]["provider"] = "meest"
+    body = waybill_body(client, "meest", order, items=[{"width": 30, "height": 20, "length": 40, "weight": 45}])
+    with pytest.raises(EpicentrValidationError) as caught:
+        client.create_shipment(order["id"], "meest", body)
+    assert caught.value.status == 422 and "items.weight" in caught.value.errors
+    sandbox.fault("500", count=1, path_contains="/shipping/")
+    with pytest.raises(EpicentrError):
+        client.create_shipment(order["id"], "meest", waybill_body(client, "meest", order))
+    assert len(requests_to(sandbox, "/shipping/")) == 2, "a write is never repeated by the client"
+    assert sleeps == []
+    with pytest.raises(ValueError):
+        client.get_waybill_file("meest", sandbox.store.company_id, "../x")

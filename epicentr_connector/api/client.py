@@ -20,6 +20,7 @@ A client is not thread-safe (neither is ``requests.Session``): one per thread; t
 of one sync share a ``RateGate`` (``gate=``), so that a 429 holds back all of them.
 """
 
+import base64
 import logging
 import time
 
@@ -279,6 +280,27 @@ class EpicentrClient:
     def get_offer_results(self, request_id):
         """{requestId, items: [{id, idType, status, errors}]} of an update_offers() request."""
         return self._call("GET", endpoints.OFFER_RESULTS, request_id=request_id, expect="items")
+
+    def create_shipment(self, order_id, provider, shipment):
+        """Make the waybill through Epicentr (``shipment``: OrderCreateShipmentModelV3). 201 without
+        a body: the number is then on the card. Never repeated here: a lost answer may have made it."""
+        self._call("POST", endpoints.SHIPPING, json=shipment, order_id=order_id, provider=provider)
+
+    def get_places(self, provider, settlement_id=None, participant="sender", title=None, limit=25, offset=0):
+        """A page of Epicentr's delivery dictionary, {items: [{id, title, …}], total}: the settlements
+        of ``provider``, or the offices of ``settlement_id``, whose title holds ``title``."""
+        params = {"limit": limit, "offset": offset, **({"filter[title]": title} if title else {})}
+        if settlement_id:
+            return self._call("GET", endpoints.OFFICES, params=params, expect="items", provider=provider,
+                              participant=participant, settlement_id=settlement_id)
+        return self._call("GET", endpoints.SETTLEMENTS, params=params, expect="items", provider=provider,
+                          participant=participant)
+
+    def get_waybill_file(self, provider, company_id, number):
+        """The printable waybill (PDF bytes) Epicentr gives for Ukrposhta, Meest and its own points."""
+        answer = self._call("GET", endpoints.WAYBILL_FILE, expect="file", provider=provider,
+                            company_id=str(company_id), number=number)
+        return base64.b64decode(answer["file"])
 
     # ------------------------------------------------------------------ plumbing
 

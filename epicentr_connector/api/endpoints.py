@@ -7,7 +7,8 @@ never when the route answers that an order does not exist.
 
 Path templates take ``{order_id}`` (an order UUID), ``{status}`` (a status code) and
 ``{role}`` (a cancel-reason role), ``{request_id}`` (an offers update), ``{offer_id}`` (an
-order item's offer); the client fills them in after checking each value.
+order item's offer), ``{provider}``, ``{participant}``, ``{settlement_id}``, ``{company_id}`` and
+``{number}`` (a waybill's); the client fills them in after checking each value.
 """
 
 from typing import NamedTuple
@@ -36,3 +37,9 @@ ITEM = Endpoint("/v2/oms/orders/{order_id}/items/{offer_id}")
 # Prices and availability of the seller's offers: asynchronous, results by request id (kept 14 days).
 OFFERS = Endpoint("/v1/offers")
 OFFER_RESULTS = Endpoint("/v1/offers/update-results/{request_id}")
+
+# Waybills made through Epicentr, the delivery dictionaries they name, the printable waybill.
+SHIPPING = Endpoint("/v3/oms/orders/{order_id}/shipping/{provider}")
+SETTLEMENTS = Endpoint("/v3/deliveries/providers/{provider}/participants/{participant}/settlements")
+OFFICES = Endpoint("/v3/deliveries/providers/{provider}/participants/{participant}/settlements/{settlement_id}/offices")
+WAYBILL_FILE = Endpoint("/v3/deliveries/{provider}/companies/{company_id}/invoice/{number}")

@@ -1,6 +1,7 @@
 """The wire under EpicentrClient: what may go into a URL, what an answer must look like, and
 the bounds a broken or hostile server cannot pass. Plain functions, no Odoo import."""
 
+import base64
 import email.utils
 import ipaddress
 import math
@@ -38,6 +39,11 @@ PATH_VALUE_PATTERNS = {
     "role": re.compile(r"[a-z][a-z0-9_]*"),
     "request_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
     "offer_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
+    "provider": re.compile(r"[a-z][a-z0-9_]*"),
+    "participant": re.compile(r"sender|receiver"),
+    "settlement_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
+    "company_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
+    "number": re.compile(r"[0-9A-Z]{4,32}"),  # a waybill's number (TTN)
 }
 
 # What a successful read must look like, by name.
@@ -46,6 +52,7 @@ SHAPES = {
     "items": "a JSON object with an 'items' list of objects",
     "total": "a JSON object with an integer 'total'",
     "request": "a JSON object with a 'requestId' and an 'items' list of objects",
+    "file": "a JSON object with a base64 'file'",
 }
 
 
@@ -136,6 +143,11 @@ def has_shape(data, expect):
         return isinstance(items, list) and all(isinstance(item, dict) for item in items)
     if expect == "total":
         return type(data.get("total")) is int
+    if expect == "file":
+        try:
+            return bool(base64.b64decode(data.get("file"), validate=True))
+        except (TypeError, ValueError):
+            return False
     if expect == "request":
         return isinstance(data.get("requestId"), str) and bool(data["requestId"]) and has_shape(data, "items")
     return True
