@@ -193,7 +193,7 @@ class EpicentrOutbox(models.Model):
         due_domain = [("state", "=", "pending"), "|", ("next_attempt_at", "=", False), ("next_attempt_at", "<=", now)]
         pushes = {}
 
-        def send(order, _commit, _deadline):
+        def send(order, _commit, deadline):
             if try_lock(self.env, PUSH_LOCK_NAMESPACE, order.id):  # else another worker sends this order now
                 # A concurrent update (a sync, a salesperson) rolls the order back: its entries stay
                 # pending, and the next call re-reads Epicentr's order first, so nothing is sent twice.
@@ -202,7 +202,7 @@ class EpicentrOutbox(models.Model):
                 if not source:  # sent meanwhile by the worker that held the lock
                     return
                 if source not in pushes:
-                    pushes[source] = OrderPush(source.with_company(source.company_id))
+                    pushes[source] = OrderPush(source.with_company(source.company_id), deadline)
                 pushes[source].push(entries)
 
         def failed(order, error):

@@ -1,16 +1,18 @@
 """One push of one source's order changes to Epicentr, from the outbox cron, never inside a
 user's transaction.
 
-An ``OrderPush`` lives for one cron call and one source, and holds the client. Per order, top to
-bottom: ``push`` (the latest intent of each kind, oldest first) → the sender of each entry's kind
-(``SENDERS``), which reads the order's card first, so that sending twice is harmless → the
-outcome on the entry (the outbox keeps its state and retries). Then ``follow``: the orders pushed
-follow the cards Epicentr has after the writes, through the import's own way in, a page at a time
-once the call's sends are out (one order's import does not hold up the next order's push).
+An ``OrderPush`` lives for one cron call and one source, and holds the client and the call's
+budget. Per order, top to bottom: ``push`` (the latest intent of each kind, oldest first) → the
+sender of each entry's kind (``SENDERS``), which reads the order's card first, so that sending
+twice is harmless → the outcome on the entry (the outbox keeps its state and retries). Then
+``follow``: the orders pushed follow the cards Epicentr has after the writes, through the
+import's own way in, a page at a time once the call's sends are out (one order's import does not
+hold up the next order's push).
 Epicentr's status rules and the walk along them: status_path.py.
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from odoo.exceptions import UserError
@@ -45,9 +47,13 @@ NO_PROVIDER = (False, "other", "courier_delivery")
 
 
 class OrderPush:
-    def __init__(self, source):
+    def __init__(self, source, deadline=None):
+        """``deadline`` (time.monotonic()): the cron call's budget, which the sends keep to
+        (utils/cron_frame.py); past it by CRON_CALL_OVERRUN_SECONDS, ``follow`` leaves the rest
+        to the next sync."""
         self.source = source
         self.env = source.env
+        self.deadline = deadline
         self.client = None  # made at the first order that has something to send
         # the order being pushed: its card as last read (stale after a write), and whether
         # anything was written to Epicentr
@@ -134,6 +140,8 @@ class OrderPush:
         _epicentr_follow_cards: the import, a page at a time)."""
         orders = list(self.to_follow)
         for start in range(0, len(orders), PAGE_SIZE):
+            if self.deadline and time.monotonic() > self.deadline + const.CRON_CALL_OVERRUN_SECONDS:
+                break
             page = orders[start:start + PAGE_SIZE]
             try:
                 with self.env.cr.savepoint():

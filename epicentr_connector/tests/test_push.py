@@ -90,6 +90,17 @@ class TestPush(PushCommon):
         self.assertEqual((order.epicentr_status, order.epicentr_buyer_hidden), ("confirmed", False))
         self.assertIn(card["address"]["lastName"], order.partner_id.name)
 
+    def test_following_the_cards_keeps_to_the_calls_budget(self):
+        card = self.add("new")
+        order = self.import_order(card)
+        order.action_confirm()
+        with patch.object(const, "CRON_CALL_OVERRUN_SECONDS", -10**6):  # the call is far past its budget
+            self.send()
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed", "the sends went out")
+        self.assertEqual(order.epicentr_status, "new", "the order follows at the next sync instead")
+        self.source._sync_orders()
+        self.assertEqual(order.epicentr_status, "confirmed")
+
     def test_change_already_made_on_epicentr_is_not_sent_again(self):
         card = self.add("new")
         order = self.import_order(card)
