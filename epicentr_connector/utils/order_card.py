@@ -47,11 +47,11 @@ class Person:
         parts = [text(block.get(k)) for k in ("firstName", "patronymic", "lastName", "phone", "email")]
         if any("*" in part for part in parts):
             return None
-        name, raw_phone = " ".join(filter(None, parts[:3])), parts[3]
-        phone = normalize_phone(raw_phone)
+        first, patronymic, last, raw_phone, email = parts
+        name, phone = " ".join(filter(None, (first, patronymic, last))), normalize_phone(raw_phone)
         if not name and not phone:
             return None
-        return cls(name or raw_phone, phone or raw_phone or None, bool(phone), parts[4].lower() or None)
+        return cls(name or raw_phone, phone or raw_phone or None, bool(phone), email.lower() or None)
 
     @property
     def key(self):
