@@ -50,7 +50,8 @@ class TestParallelReads(ImportCommon):
         self.assert_each_once()
         reads = self.card_reads()
         self.assertEqual(sum(reads.values()), 42, "the two dropped reads again, nothing else")
-        self.assertEqual(max(reads.values()), 2)
+        # both drops may meet the same card (its read again is the next read): then it is read 3 times
+        self.assertLessEqual(max(reads.values()), 3)
         self.assertFalse(self.source.last_error)
 
     def test_429_in_the_pool_holds_back_every_read(self):
@@ -60,10 +61,11 @@ class TestParallelReads(ImportCommon):
         self.assertEqual((stats["created"], stats["failed"]), (40, {}))
         self.assert_each_once()
         refused = next(r for r in self.sandbox.requests if r.status == 429)
-        # each thread on its own would go on reading for the whole second; the pool waits, but for
-        # the reads already on their way when the 429 came back (a busy machine may take a moment
-        # to hand the answer to the client: the reads of the first 0.3 s are those)
+        # each thread on its own would go on reading for the whole second (some 190 reads each at
+        # 5 ms); the pool waits, but for the reads already on their way when the 429 came back (a
+        # busy machine may take a moment to hand the answer to the client: the reads of the first
+        # 0.3 s are those, at most a round or two of the pool)
         during = [r for r in self.sandbox.requests if refused.received < r.received < refused.received + 0.95]
-        self.assertLessEqual(len(during), self.source.parallel_reads, [r.path for r in during])
+        self.assertLessEqual(len(during), 2 * self.source.parallel_reads, [r.path for r in during])
         self.assertEqual([r.path for r in during if r.received > refused.received + 0.3], [])
         self.assertEqual(sum(self.card_reads().values()), 41, "the refused read once more, nothing else")
