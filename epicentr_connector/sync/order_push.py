@@ -28,7 +28,7 @@ from ..api import (
 )
 from ..utils.order_card import Card
 from ..utils.values import OrderDataError
-from .order_sync import PAGE_SIZE  # the orders that follow their cards in one import
+from .order_sync import PAGE_SIZE, try_sync_lock  # PAGE_SIZE: the orders that follow their cards in one import
 from .status_path import ITEMS_STATUS, TRACKING_STATUS, Refused, StatusWalk, Waiting, before, may_confirm
 
 _logger = logging.getLogger(__name__)
@@ -137,8 +137,12 @@ class OrderPush:
 
     def follow(self):
         """The orders pushed follow the cards Epicentr had after the writes (sale.order's
-        _epicentr_follow_cards: the import, a page at a time)."""
+        _epicentr_follow_cards: the import, a page at a time), under the source's sync lock like
+        every import of the source: a sync running now brings them instead (two imports writing
+        the same orders in another order would deadlock)."""
         orders = list(self.to_follow)
+        if orders and not try_sync_lock(self.source):
+            orders = []
         for start in range(0, len(orders), PAGE_SIZE):
             if self.deadline and time.monotonic() > self.deadline + const.CRON_CALL_OVERRUN_SECONDS:
                 break

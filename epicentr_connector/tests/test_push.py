@@ -1,12 +1,16 @@
 """Push to Epicentr: statuses and cancellations, transactions, and what the import never sends.
 How these tests drive the outbox, and how they travel in time: PushCommon (common.py)."""
 
+from contextlib import closing
 from unittest.mock import patch
 
+from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.epicentr_connector import const
 
+from ..sync.order_sync import SYNC_LOCK_NAMESPACE
+from ..utils.order_card import Card
 from .common import MERCHANT_REASON, PushCommon
 
 
@@ -100,6 +104,22 @@ class TestPush(PushCommon):
         self.assertEqual(order.epicentr_status, "new", "the order follows at the next sync instead")
         self.source._sync_orders()
         self.assertEqual(order.epicentr_status, "confirmed")
+
+    def test_a_running_sync_follows_the_orders_instead_of_the_push(self):
+        """The push's follow is an import: under the source's sync lock, else left to the sync
+        that holds it (two imports writing the same orders in another order would deadlock)."""
+        card = self.add("new")
+        raw = self.source._get_client().get_order(card["id"])
+        self.env["epicentr.order.import"]._import_cards(self.source, [Card(raw)])  # no sync: no lock held here
+        order = self.env["sale.order"].search([("epicentr_uuid", "=", card["id"])])
+        order.action_confirm()
+        with closing(db_connect(self.env.cr.dbname).cursor()) as other:  # another worker's sync
+            other.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (SYNC_LOCK_NAMESPACE, self.source.id))
+            self.assertTrue(other.fetchone()[0])
+            self.send()
+            other.rollback()
+        self.assertEqual(self.sandbox.store.orders[card["id"]]["statusCode"], "confirmed", "the sends went out")
+        self.assertEqual(order.epicentr_status, "new", "the sync holding the source brings it")
 
     def test_change_already_made_on_epicentr_is_not_sent_again(self):
         card = self.add("new")
