@@ -33,6 +33,8 @@ NOTES = "epicentr.outbox.notes"  # the transaction's changes to record (cr.preco
 CANCEL_REASONS = "epicentr.outbox.cancel_reasons"
 # the order's state an event leaves it in
 EVENT_STATES = {"order_confirmed": "sale", "order_cancelled": "cancel"}
+# the kinds whose new intent supersedes the failed older ones of its group
+SUPERSEDING = {"status": "status", "tracking": "tracking", "tracking_delete": "tracking"}
 # the kinds of which only the latest pending intent is sent (a later one supersedes it)
 LATEST_ONLY = (("tracking", "tracking_delete"), ("status",), ("call_status",))
 
@@ -121,11 +123,8 @@ class EpicentrOutbox(models.Model):
             source = order.epicentr_source_id.sudo()
             picking_done = picking or order._epicentr_delivery()
             number = normalize_tracking(picking_done.carrier_tracking_ref) if picking_done else ""
-            # Skip the number only if it is the latest tracking intent (A → B → A must send A).
-            last = self.search([("order_id", "=", order.id), ("kind", "in", ("tracking", "tracking_delete")),
-                                ("state", "in", ("pending", "done"))], order="id desc", limit=1)
             if source.send_tracking and number and self._tracking_due(source, order, picking_done) and not (
-                    last.kind == "tracking" and last.tracking_number == number):
+                    self._latest_tracking_is(order, number)):
                 entries.append(self._tracking_values(order, picking_done, number, event))
             rule = self._rule_for(source, event)
             # a rule that needs a tracking number waits for a valid one (Epicentr refuses "sent" without)
@@ -138,6 +137,13 @@ class EpicentrOutbox(models.Model):
                     "tracking_number": number or False,
                 })
         return self._enqueue(entries)
+
+    @api.model
+    def _latest_tracking_is(self, order, number):
+        """Whether ``number`` is the order's latest tracking intent (A → B → A must send A again)."""
+        last = self.search([("order_id", "=", order.id), ("kind", "in", ("tracking", "tracking_delete")),
+                            ("state", "in", ("pending", "done"))], order="id desc", limit=1)
+        return last.kind == "tracking" and last.tracking_number == number
 
     @api.model
     def _rule_for(self, source, event):
@@ -174,10 +180,15 @@ class EpicentrOutbox(models.Model):
         if not values_list:
             return self
         entries = self.sudo().create(values_list)
-        for entry in entries.filtered(lambda e: e.kind in ("status", "tracking", "tracking_delete")):
-            kinds = ("status",) if entry.kind == "status" else ("tracking", "tracking_delete")
-            self.search([("order_id", "=", entry.order_id.id), ("kind", "in", kinds), ("state", "=", "failed"),
-                         ("id", "<", entry.id)]).write({"state": "superseded"})
+        # a new status (tracking) intent supersedes the order's failed older ones: one search for all
+        newest = {}
+        for entry in entries.filtered(lambda e: e.kind in SUPERSEDING):
+            newest[entry.order_id.id, SUPERSEDING[entry.kind]] = entry.id
+        if newest:
+            failed = self.search([("order_id", "in", [order_id for order_id, _group in newest]),
+                                  ("kind", "in", list(SUPERSEDING)), ("state", "=", "failed")])
+            failed.filtered(lambda f: f.id < newest.get((f.order_id.id, SUPERSEDING[f.kind]), 0)).write(
+                {"state": "superseded"})
         entries.filtered(lambda e: e.state == "failed")._tell_people()
         if any(e.state == "pending" for e in entries):
             self.env.ref("epicentr_connector.ir_cron_epicentr_outbox")._trigger()
