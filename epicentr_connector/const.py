@@ -58,6 +58,10 @@ CARRIERS = [
     ("courier_delivery", "Courier"),
     ("other", "Other"),
 ]
+# The services Epicentr makes waybills for (POST /v3/oms/orders/{id}/shipping/{provider}), and
+# those whose printable waybill Epicentr gives (Nova Poshta's label comes from Nova Poshta).
+WAYBILL_PROVIDERS = ("nova_poshta", "ukrposhta", "meest", "cvz_epicentr", "parcel_box_epicentr")
+LABEL_PROVIDERS = ("ukrposhta", "meest", "cvz_epicentr", "parcel_box_epicentr")
 PAYMENT_METHODS = [
     ("pay_on_delivery", "Cash on delivery"),
     ("pay_on_pickup", "Pay on pickup"),

@@ -1,4 +1,6 @@
 from . import epicentr_source
+from . import epicentr_source_waybills
+from . import epicentr_waybill_sender
 from . import epicentr_status_rule
 from . import epicentr_cancel_reason
 from . import epicentr_sync_log
@@ -14,6 +16,7 @@ from . import epicentr_owned_fields
 from . import sale_order
 from . import sale_order_line
 from . import stock_picking
+from . import delivery_carrier
 from . import res_config_settings
 from . import account_move
 from . import account_tax

@@ -147,6 +147,7 @@ class EpicentrOrderImport(models.AbstractModel):
             "pricelist_id": pricelist.id,
             "team_id": source.team_id.id or False,
             "client_order_ref": card.number,
+            "carrier_id": defaults["carriers"].get(card.carrier, self.env["delivery.carrier"]).id,
             "origin": f"Epicentr {card.number}",
             "date_order": card.created_at,
             "order_line": [fields.Command.create({**defaults["line"], **line}) for line in lines],
@@ -207,6 +208,7 @@ class EpicentrOrderImport(models.AbstractModel):
             def fiscal_position(_customer, _shipping):
                 return FiscalPosition
         return {"warehouse": warehouse, "pricelist": pricelist, "line": line, "sequence": sequence,
+                "carriers": self.env["delivery.carrier"]._epicentr_carriers(),
                 "fiscal_position": fiscal_position, "gross": FiscalPosition._epicentr_gross_for(company)}
 
     @api.model
@@ -216,13 +218,25 @@ class EpicentrOrderImport(models.AbstractModel):
         # Never blank what was known: Epicentr may answer with an empty address or leave fields out
         header = {name: value for name, value in {**card.header, "epicentr_fingerprint": fingerprint}.items()
                   if value not in (False, None, "") or name in DERIVED_FIELDS or not order[name]}
+        carrier_changed = header.get("epicentr_carrier", order.epicentr_carrier) != order.epicentr_carrier
         order.write(header)
+        if carrier_changed:
+            self._follow_carrier(order)
         if order.epicentr_buyer_hidden and card.uuid in partners:
             self._reveal_buyer(order, *partners[card.uuid])
             self.env["epicentr.order.partners"]._note_invalid_payer(order, card.payer)
         self.env["epicentr.order.lines"]._follow_lines(order, card)
         if card.status in const.CANCELLED_STATUSES and order.state != "cancel":
             self._cancel_from_epicentr(order)
+
+    @api.model
+    def _follow_carrier(self, order):
+        """The buyer chose another delivery service: the order and its deliveries not yet shipped follow."""
+        carrier = self.env["delivery.carrier"]._epicentr_carriers().get(order.epicentr_carrier)
+        if carrier:
+            order.carrier_id = carrier
+            order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state not in ("done", "cancel")
+                                       and not p.carrier_tracking_ref).carrier_id = carrier
 
     @api.model
     def _reveal_buyer(self, order, customer, shipping, invoice):

@@ -36,7 +36,7 @@ EVENT_STATES = {"order_confirmed": "sale", "order_cancelled": "cancel"}
 # the kinds whose new intent supersedes the failed older ones of its group
 SUPERSEDING = {"status": "status", "tracking": "tracking", "tracking_delete": "tracking"}
 # the kinds of which only the latest pending intent is sent (a later one supersedes it)
-LATEST_ONLY = (("tracking", "tracking_delete"), ("status",), ("call_status",))
+LATEST_ONLY = (("tracking", "tracking_delete"), ("status",), ("call_status",), ("waybill",))
 
 
 class EpicentrOutbox(models.Model):
@@ -49,11 +49,13 @@ class EpicentrOutbox(models.Model):
     picking_id = fields.Many2one("stock.picking", string="Delivery", ondelete="set null")
     kind = fields.Selection(
         [("status", "Status"), ("tracking", "Tracking number"), ("tracking_delete", "Remove tracking number"),
-         ("call_status", "Call result"), ("comment", "Comment"), ("items", "Items changed")],
+         ("call_status", "Call result"), ("comment", "Comment"), ("items", "Items changed"),
+         ("waybill", "Waybill")],
         required=True)
     item_changes = fields.Json(help="{Epicentr offer id: new quantity, 0 to remove}")
     call_status = fields.Selection(const.CALL_STATUSES, string="Call Result")
     comment = fields.Text(help="A comment for the order's thread on Epicentr.")
+    shipment = fields.Json(readonly=True, help="The waybill request Epicentr accepted (it is not made twice).")
     event = fields.Selection(const.ODOO_EVENTS, string="Odoo Event")
     target_status = fields.Selection(const.SELLER_STATUSES, string="Epicentr Status")
     tracking_number = fields.Char()
@@ -73,7 +75,9 @@ class EpicentrOutbox(models.Model):
             what = {"status": dict(const.SELLER_STATUSES).get(entry.target_status),
                     "items": self.env._("items changed"),
                     "call_status": dict(const.CALL_STATUSES).get(entry.call_status),
-                    "comment": (entry.comment or "")[:40]}.get(entry.kind, entry.tracking_number)
+                    "comment": (entry.comment or "")[:40],
+                    "waybill": self.env._("waybill of %(delivery)s", delivery=entry.picking_id.name)}.get(
+                entry.kind, entry.tracking_number)
             entry.display_name = f"{entry.order_id.name}: {what or entry.kind}"
 
     # ------------------------------------------------------------------ recording intents
@@ -109,6 +113,8 @@ class EpicentrOutbox(models.Model):
             picking = self.env["stock.picking"].browse(picking_id)
             if event == "tracking_removed":
                 entries = self._record_tracking_removed(picking.exists())
+            elif event == "waybill_requested":
+                entries = self._record_waybill(picking.exists())
             else:
                 entries = self._record(orders, event, picking.exists() or None)
             for entry in entries.filtered(lambda e: e.event == "order_cancelled" and e.order_id.id in reasons):
@@ -165,6 +171,19 @@ class EpicentrOutbox(models.Model):
                 "source_id": order.epicentr_source_id.id, "order_id": order.id, "picking_id": picking.id,
                 "kind": "tracking_delete", "event": "tracking_set"}])
         return self
+
+    @api.model
+    def _record_waybill(self, picking):
+        """A request for the delivery's waybill: a refused one is tried again, never two at once."""
+        if not picking:
+            return self
+        asked = self.search([("picking_id", "=", picking.id), ("kind", "=", "waybill"),
+                             ("state", "in", ("pending", "failed"))])
+        if asked:
+            asked._retry()
+            return self
+        return self._enqueue([{"source_id": picking.sale_id.epicentr_source_id.id, "order_id": picking.sale_id.id,
+                               "picking_id": picking.id, "kind": "waybill"}])
 
     @api.model
     def _tracking_values(self, order, picking, number, event):

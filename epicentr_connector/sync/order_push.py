@@ -41,6 +41,7 @@ SENDERS = {
     "items": "_change_items",
     "call_status": "_send_call_result",
     "comment": "_send_comment",
+    "waybill": "_make_waybill",
 }
 # carriers Epicentr does not take in the body of "sent"
 NO_PROVIDER = (False, "other", "courier_delivery")
@@ -198,10 +199,13 @@ class OrderPush:
         if card.tracking_number != number:
             self.client.set_tracking_number(self.order.epicentr_uuid, number)
             self._wrote()
-        # read back: did Epicentr move it to "sent" by itself?
+        self._sent_with_number(self._shipment(entry))
+
+    def _sent_with_number(self, shipment):
+        """Read back: did Epicentr move the order to "sent" by itself, as its cabinet does?"""
         if self._read_card().status == TRACKING_STATUS and "sent" in self.walk.allowed():
             self._wrote()
-            self.walk.move("sent", shipment=self._shipment(entry))
+            self.walk.move("sent", shipment=shipment)
 
     def _remove_tracking(self, _entry):
         card = self._read_card()
@@ -249,3 +253,33 @@ class OrderPush:
         comments = self.env["epicentr.order.comments"]._read(self.client.get_comments(self.order.epicentr_uuid))
         return any(comment.content == entry.comment.strip() and comment.created_at and comment.created_at >= since
                    for comment in comments)
+
+    def _make_waybill(self, entry):
+        """Epicentr makes the waybill of the entry's delivery, once: the card is read first (an
+        earlier attempt whose answer was lost, or the cabinet, may have made it), and a request
+        Epicentr accepted is never made again. Its number becomes the delivery's tracking
+        reference; the label, where Epicentr gives one, is attached to the delivery."""
+        picking = entry.picking_id
+        provider = picking.carrier_id.epicentr_provider
+        if not picking or provider not in const.WAYBILL_PROVIDERS:
+            raise Refused(self.env._("The delivery is gone or no longer shipped by a service Epicentr makes waybills for."))
+        card = self._read_card()
+        if not card.tracking_number and not entry.shipment:
+            if before(card.status, TRACKING_STATUS) and may_confirm(self.source.rule_ids):
+                self._walk_to(TRACKING_STATUS, entry)
+                card = self._read_card()
+            shipment = picking._epicentr_shipment(card)
+            try:
+                self.client.create_shipment(self.order.epicentr_uuid, provider, shipment)
+            finally:
+                self._wrote()
+            entry.shipment = shipment
+            card = self._read_card()
+        number = card.tracking_number
+        if not number:
+            raise Waiting(self.env._("Epicentr accepted the waybill; its number is not on the order yet."))
+        if picking.carrier_tracking_ref != number:
+            picking._epicentr_waybill_made(number, entry.shipment)
+        if provider in const.LABEL_PROVIDERS and card.company_id and not picking._epicentr_label(number):
+            picking._epicentr_attach_label(number, self.client.get_waybill_file(provider, card.company_id, number))
+        self._sent_with_number((provider, number))

@@ -18,3 +18,4 @@ from . import test_order_talk
 from . import test_deadline_report
 from . import test_money
 from . import test_security_round2
+from . import test_waybills

@@ -18,6 +18,8 @@ from .values import OrderDataError, choice, clean_object, clean_text, money, nor
 
 _CARRIER_CODES = {code for code, _label in const.CARRIERS}
 _PAYMENT_METHOD_CODES = {code for code, _label in const.PAYMENT_METHODS}
+COD_METHODS = ("pay_on_delivery", "pay_on_pickup")  # paid when the parcel is handed over
+CARD_HELD = ("hold_set", "hold_unset")  # the buyer's card holds (held) the money: nothing to collect
 _PAYMENT_STATUS_CODES = {code for code, _label in const.PAYMENT_STATUSES}
 _CANCEL_INITIATOR_CODES = {code for code, _label in const.CANCEL_INITIATORS}
 _CALL_STATUS_CODES = {code for code, _label in const.CALL_STATUSES}
@@ -216,6 +218,27 @@ class Card:
     def carrier(self):
         return choice(self.shipment.get("provider"), _CARRIER_CODES)
 
+    @property
+    def payment_method(self):
+        return choice(self.shipment.get("paymentProvider"), _PAYMENT_METHOD_CODES)
+
+    @property
+    def payment_status(self):
+        return choice(self.shipment.get("paymentStatus"), _PAYMENT_STATUS_CODES)
+
+    def cash_on_delivery(self, with_delivery):
+        """What the buyer pays when the parcel is handed over: nothing when they pay online (or
+        their card holds the money); else the items' total, with Epicentr's delivery price when
+        the seller pays the carrier (else the buyer pays the carrier its own fee)."""
+        if self.payment_method not in COD_METHODS or self.payment_status in CARD_HELD:
+            return 0.0
+        return round(self.total + ((self.delivery_price or 0.0) if with_delivery else 0.0), 2)
+
+    @property
+    def company_id(self):
+        """The seller's company on Epicentr (its waybill files are filed under it)."""
+        return text(clean_object(self.raw).get("companyId"))
+
     @cached_property
     def delivery_price(self):
         """None: Epicentr sent no shipment (an empty address), so the known delivery line stays."""
@@ -316,8 +339,8 @@ class Card:
             "epicentr_carrier": self.carrier,
             "epicentr_settlement": self.place_title("settlement") or False,
             "epicentr_office": self.place_title("office") or False,
-            "epicentr_payment_method": choice(self.shipment.get("paymentProvider"), _PAYMENT_METHOD_CODES),
-            "epicentr_payment_status": choice(self.shipment.get("paymentStatus"), _PAYMENT_STATUS_CODES),
+            "epicentr_payment_method": self.payment_method,
+            "epicentr_payment_status": self.payment_status,
             "epicentr_tracking_number": self.tracking_number or False,
             "epicentr_buyer_comment": text(clean_object(self.raw).get("comment")) or False,
             "epicentr_skip_contact": bool(clean_object(self.raw).get("skipCustomerContact")),
