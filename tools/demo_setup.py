@@ -3,7 +3,8 @@ sandbox that publishes the catalogue's prices and availability.
 
     $VENV/bin/python tools/demo_setup.py DB SANDBOX_URL TOKEN
 
-Idempotent: a rerun only points the source at the sandbox's current address.
+Idempotent: a rerun only points the source at the sandbox's current address. The source ships
+with Epicentr's waybills: its sender's branches are read from the sandbox's dictionaries.
 """
 
 import os
@@ -34,7 +35,8 @@ def main(db, sandbox_url, token):
         env.ref("base.lang_uk_UA").active = True
         pricelist = env["product.pricelist"].create({"name": "Epicentr UAH", "currency_id": uah.id})
         env["product.product"].create([
-            {"name": title, "default_code": external_id or sku, "list_price": price, "is_storable": True}
+            {"name": title, "default_code": external_id or sku, "list_price": price, "is_storable": True,
+             "weight": round(0.4 + (index % 7) * 0.6, 1)}
             for index, (title, external_id, sku, price, _unit) in enumerate(CATALOGUE)
             if index % UNMATCHED_EVERY != UNMATCHED_EVERY - 1
         ])
@@ -48,9 +50,26 @@ def main(db, sandbox_url, token):
             "name": "Epicentr (demo)", "base_url": sandbox_url, "api_token": token, "pricelist_id": pricelist.id,
             "salesperson_ids": [Command.set(users.ids)], "access_user_ids": [Command.set(users.ids)],
             "send_tracking": True, "team_id": env.ref("sales_team.team_sales_department").id,
+            "waybill_first_name": "Олена", "waybill_last_name": "Коваленко", "waybill_phone": "+380671234567",
         })
+        configure_waybills(env, source)
         publish_catalogue(env, source, pricelist)
         env.ref("base.user_admin").write({"lang": "uk_UA", "tz": "Europe/Kyiv"})
+
+
+def configure_waybills(env, source, city="Київ"):
+    """The sender's settlement and first branch in ``city`` for each service Epicentr makes waybills for,
+    as an administrator picks them: searched in Epicentr's dictionaries."""
+    Place = env["epicentr.place"]
+    for provider in ("nova_poshta", "ukrposhta", "meest", "cvz_epicentr", "parcel_box_epicentr"):
+        lookup = {"source_id": source.id, "provider": provider}
+        settlements = Place.with_context(epicentr_dictionary=lookup).name_search(
+            city, [("provider", "=", provider), ("settlement_uuid", "=", False)])
+        settlement = Place.browse(next((id_ for id_, title in settlements if title == city), settlements[0][0]))
+        offices = Place.with_context(epicentr_dictionary={**lookup, "settlement_id": settlement.id}).name_search(
+            "1", [("provider", "=", provider), ("settlement_uuid", "=", settlement.epicentr_uuid)], limit=1)
+        env["epicentr.waybill.sender"].create({"source_id": source.id, "provider": provider,
+                                               "settlement_id": settlement.id, "office_id": offices[0][0]})
 
 
 def publish_catalogue(env, source, pricelist):

@@ -8,9 +8,10 @@ Without --url it starts `tools/demo.sh` itself (database epicentr_screenshots, p
 stops it afterwards; --fresh drops that database first, since demo.sh reuses a database
 without upgrading the addon and the pictures must show the views as they are in the tree.
 
-Writes epicentr_connector/static/description/screenshot_{source,orders,order,report}.png: the
-source form on its Sync tab, the Epicentr Orders list, one order (a revealed buyer, several
-lines) on its Epicentr tab, and the confirmation-deadline report. Chromium (Debian's /usr/bin/chromium) is driven over the DevTools
+Writes epicentr_connector/static/description/screenshot_{source,orders,order,report,waybill}.png:
+the source form on its Sync tab, the Epicentr Orders list, one order (a revealed buyer, several
+lines) on its Epicentr tab, the confirmation-deadline report, and a delivery validated as a
+warehouse does it, with the waybill Epicentr made for it. Chromium (Debian's /usr/bin/chromium) is driven over the DevTools
 protocol with `websocket-client`; no Selenium or Playwright. Every wait is a bounded poll.
 """
 
@@ -143,6 +144,30 @@ def pick_order(call):
     return max(orders, key=score)["id"]
 
 
+def ship_one(call, timeout):
+    """Confirm a Ukrposhta or Meest quotation, validate its delivery as a warehouse does, and
+    wait for the waybill Epicentr makes (its number on the delivery, the label attached)."""
+    domain = [("epicentr_source_id", "!=", False), ("state", "=", "draft"), ("epicentr_status", "=", "new"),
+              ("epicentr_needs_mapping", "=", False), ("epicentr_carrier", "in", ["ukrposhta", "meest"])]
+    for order in call("sale.order", "search_read", domain, fields=["id"], order="id desc", limit=20):
+        call("sale.order", "action_confirm", [order["id"]])
+        pickings = call("stock.picking", "search_read", [("sale_id", "=", order["id"]), ("state", "=", "assigned")],
+                        fields=["id"])
+        if pickings:
+            break
+    else:
+        raise RuntimeError("no Ukrposhta or Meest quotation with goods in stock to ship")
+    picking_id = pickings[0]["id"]
+    wait_for("Epicentr's confirmation of the order", lambda: call(
+        "sale.order", "read", [order["id"]], ["epicentr_status"])[0]["epicentr_status"] == "confirmed", timeout)
+    call("stock.picking", "button_validate", [picking_id])
+    wait_for("the waybill on the delivery", lambda: call(
+        "stock.picking", "read", [picking_id], ["carrier_tracking_ref"])[0]["carrier_tracking_ref"], timeout)
+    wait_for("the waybill's label", lambda: call("ir.attachment", "search_count", [
+        ("res_model", "=", "stock.picking"), ("res_id", "=", picking_id), ("mimetype", "=", "application/pdf")]), timeout)
+    return picking_id
+
+
 # -- Chromium over the DevTools protocol ------------------------------------------------------
 
 
@@ -249,7 +274,7 @@ class Chromium:
 # -- the pictures -----------------------------------------------------------------------------
 
 
-def shoot(browser, url, db, login, password, source_id, order_id):
+def shoot(browser, url, db, login, password, source_id, order_id, picking_id):
     browser.goto(f"{url}/web/login?db={db}")
     browser.wait_js("the login form", "!!document.querySelector('form.oe_login_form input[name=password]')")
     browser.js(
@@ -298,6 +323,14 @@ def shoot(browser, url, db, login, password, source_id, order_id):
     browser.js(hide_chat)
     browser.screenshot(OUT / "screenshot_report.png")
 
+    # 5. A delivery with the waybill Epicentr made: the number, the tracking link, the label.
+    browser.goto(f"{url}/odoo/action-stock.action_picking_tree_all/{picking_id}")
+    browser.wait_js("the delivery form", "!!document.querySelector('.o_form_view [name=carrier_tracking_ref]')")
+    browser.wait_js("the label in the chatter", "!!document.querySelector('.o-mail-AttachmentCard, .o-mail-AttachmentList')")
+    browser.wait_settled()
+    browser.js(hide_chat)
+    browser.screenshot(OUT / "screenshot_waybill.png")
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -334,10 +367,11 @@ def main():
     try:
         call, source_id = wait_for_history(url, args.db, args.login, args.password, demo, args.timeout)
         order_id = pick_order(call)
-        log(f"source {source_id}, order {order_id}")
+        picking_id = ship_one(call, args.timeout)
+        log(f"source {source_id}, order {order_id}, delivery {picking_id}")
         OUT.mkdir(parents=True, exist_ok=True)
         browser = Chromium(args.chromium)
-        shoot(browser, url, args.db, args.login, args.password, source_id, order_id)
+        shoot(browser, url, args.db, args.login, args.password, source_id, order_id, picking_id)
     finally:
         if browser:
             browser.close()

@@ -18,7 +18,7 @@ class EpicentrWaybillSender(models.Model):
         [(code, label) for code, label in const.CARRIERS if code in const.WAYBILL_PROVIDERS],
         string="Delivery Service", required=True)
     settlement_id = fields.Many2one(
-        "epicentr.place", string="Settlement", required=True, ondelete="restrict",
+        "epicentr.place", required=True, ondelete="restrict",
         domain="[('source_id', '=', source_id), ('provider', '=', provider), ('settlement_uuid', '=', False)]",
         help="Type a part of the name: Epicentr's dictionary of this delivery service is searched.")
     office_id = fields.Many2one(
