@@ -29,6 +29,11 @@ machine busy with other work it moves much less than the wall-clock figures.
     of the source and of the sandbox's Epicentr; the first publication runs through the cron's code,
     committed call after call, until every offer is final on Epicentr (POSTs, result reads, time,
     CPU per offer); then 1,000 of them sell out and one cron call after that commit sends them.
+(f) waybill wave (--wave N, 200 by default; 0 skips): N Ukrposhta orders, paid on delivery, are
+    imported and confirmed; their deliveries are validated in one transaction and committed; the
+    outbox cron then asks Epicentr for the N waybills (committing after each order) until none is
+    pending: seconds from the commit, requests by kind, labels attached; then *Print Epicentr
+    Waybills* merges the N labels into one PDF.
 --profile FILE writes a cProfile of the history import.
 """
 
@@ -222,6 +227,81 @@ def publication(env, base, count, report):
            f"({one_call:.1f} s), {posts} POST + {reads} result reads in all, final after {one_call + seconds:.1f} s")
 
 
+def set_waybill_sender(env, source):
+    """The sender of the source's Ukrposhta waybills, picked in Epicentr's dictionary as an administrator does."""
+    from odoo import Command
+
+    Place = env["epicentr.place"]
+    lookup = {"source_id": source.id, "provider": "ukrposhta"}
+    settlement = Place.browse(Place.with_context(epicentr_dictionary=lookup).name_search(
+        "Київ", [("provider", "=", "ukrposhta"), ("settlement_uuid", "=", False)], limit=1)[0][0])
+    office = Place.with_context(epicentr_dictionary={**lookup, "settlement_id": settlement.id}).name_search(
+        "0", [("settlement_uuid", "=", settlement.epicentr_uuid)], limit=1)[0][0]
+    source.write({"waybill_first_name": "Олена", "waybill_last_name": "Коваленко", "waybill_phone": "+380671234567",
+                  "waybill_sender_ids": [Command.create({"provider": "ukrposhta", "settlement_id": settlement.id,
+                                                        "office_id": office})]})
+
+
+def waybill_requests(base):
+    """{kind: count} of the requests the sandbox recorded: the waybills, labels, cards, the rest."""
+    kinds = {}
+    for record in http("GET", f"{base}/__sandbox__/requests"):
+        path = record["path"]
+        kind = ("POST shipping" if "/shipping/" in path else "GET label" if "/invoice/" in path else
+                "GET card" if record["method"] == "GET" and path.count("/") == 4 else f"{record['method']} other")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def waybill_wave(env, base, count, report):
+    """(f) ``count`` deliveries validated in one transaction → their waybills and labels."""
+    cr = env.cr
+    source = env["epicentr.source"].search([("name", "=", "Bench")])
+    set_waybill_sender(env, source)
+    cards = [http("POST", f"{base}/__sandbox__/orders", {"statusCode": "confirmed", "address": {"shipment": {
+        "provider": "ukrposhta", "paymentProvider": "pay_on_delivery", "number": None}}}) for _ in range(count)]
+    codes = {item["productExternalId"] or item["sku"] for card in cards for item in card["items"]}
+    known = set(env["product.product"].search([("default_code", "in", list(codes))]).mapped("default_code"))
+    env["product.product"].create([{"name": code, "default_code": code, "type": "consu", "weight": 0.8}
+                                   for code in codes - known])
+    cr.commit()
+    while source._sync_orders(commit=True).get("more", True):
+        pass
+    orders = env["sale.order"].search([("epicentr_uuid", "in", [card["id"] for card in cards])])
+    orders.action_confirm()
+    cr.commit()
+    Push = env["epicentr.outbox"]
+    while Push.search_count([("state", "=", "pending")]):
+        Push._cron_send()
+        cr.commit()
+    pickings = orders.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+    for move in pickings.move_ids:
+        move.write({"quantity": move.product_uom_qty, "picked": True})
+    http("DELETE", f"{base}/__sandbox__/requests")
+    started = time.perf_counter()
+    pickings.button_validate()
+    cr.commit()
+    validate_seconds, committed = time.perf_counter() - started, time.perf_counter()
+    cpu = time.process_time()
+    while Push.search_count([("state", "=", "pending")]):
+        Push._cron_send()
+        cr.commit()
+    send_seconds, send_cpu = time.perf_counter() - committed, time.process_time() - cpu
+    env.invalidate_all()
+    made = pickings.filtered("carrier_tracking_ref")
+    labels = sum(bool(picking._epicentr_label(picking.carrier_tracking_ref)) for picking in made)
+    kinds = waybill_requests(base)
+    started = time.perf_counter()
+    action = pickings.action_epicentr_print_waybills()
+    print_seconds = time.perf_counter() - started
+    document = env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+    report(f"(f) waybill wave: {len(pickings)} deliveries validated in one transaction ({validate_seconds:.1f} s); "
+           f"{len(made)} waybills and {labels} labels on the deliveries {send_seconds:.1f} s after the commit "
+           f"({send_cpu:.1f} s CPU in this process); requests: "
+           + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+           + f"; one PDF of the {labels} labels ({document.file_size / 1024:.0f} KiB) in {print_seconds:.1f} s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=5000, help="history size (default 5000)")
@@ -238,6 +318,8 @@ def main():
                              "(no card needs reading); by default they do not, as live clients saw")
     parser.add_argument("--offers", type=int, default=20000, metavar="N",
                         help="(e): publish N offers' prices and availability (default 20000; 0: skip)")
+    parser.add_argument("--wave", type=int, default=200, metavar="N",
+                        help="(f): validate N deliveries at once and make their waybills (default 200; 0: skip)")
     parser.add_argument("--latency", type=float, nargs="+", default=[0, 100], metavar="MS",
                         help="the sandbox answers each request after MS milliseconds, as a live Epicentr far "
                              "away: the history import runs once per value (default: 0 100)")
@@ -360,6 +442,9 @@ def main():
             report(f"    commit -> first call of an order: median {statistics.median(first.values()):.2f} s, "
                    f"worst {max(first.values()):.2f} s; -> last call (confirmed): median "
                    f"{statistics.median(last.values()):.2f} s, worst {max(last.values()):.2f} s")
+        if args.wave:
+            with registry.cursor() as cr:
+                waybill_wave(api.Environment(cr, SUPERUSER_ID, {}), base, args.wave, report)
         if args.offers:
             with registry.cursor() as cr:
                 publication(api.Environment(cr, SUPERUSER_ID, {}), base, args.offers, report)

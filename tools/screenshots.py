@@ -39,7 +39,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "epicentr_connector/static/description"
 WIDTH, HEIGHT = 1440, 900
-MAX_BYTES = 250_000  # larger pictures are reduced to 256 colours
+MAX_BYTES = 250_000
+LABEL_PROVIDERS = ("ukrposhta", "meest", "cvz_epicentr", "parcel_box_epicentr")  # const.LABEL_PROVIDERS  # larger pictures are reduced to 256 colours
 
 
 def log(msg):
@@ -145,22 +146,23 @@ def pick_order(call):
 
 
 def ship_one(call, timeout):
-    """Confirm a Ukrposhta or Meest quotation, validate its delivery as a warehouse does, and
+    """Confirm a quotation shipped by a service whose label Epicentr gives, validate its delivery as a warehouse does, and
     wait for the waybill Epicentr makes (its number on the delivery, the label attached)."""
-    domain = [("epicentr_source_id", "!=", False), ("state", "=", "draft"), ("epicentr_status", "=", "new"),
-              ("epicentr_needs_mapping", "=", False), ("epicentr_carrier", "in", ["ukrposhta", "meest"])]
-    for order in call("sale.order", "search_read", domain, fields=["id"], order="id desc", limit=20):
-        call("sale.order", "action_confirm", [order["id"]])
-        pickings = call("stock.picking", "search_read", [("sale_id", "=", order["id"]), ("state", "=", "assigned")],
-                        fields=["id"])
-        if pickings:
-            break
-    else:
-        raise RuntimeError("no Ukrposhta or Meest quotation with goods in stock to ship")
-    picking_id = pickings[0]["id"]
-    wait_for("Epicentr's confirmation of the order", lambda: call(
-        "sale.order", "read", [order["id"]], ["epicentr_status"])[0]["epicentr_status"] == "confirmed", timeout)
-    call("stock.picking", "button_validate", [picking_id])
+    domain = [("epicentr_source_id", "!=", False), ("state", "=", "draft"),
+              ("epicentr_status", "in", ["new", "confirmed_by_merchant", "confirmed"]),
+              ("epicentr_needs_mapping", "=", False), ("epicentr_carrier", "in", list(LABEL_PROVIDERS))]
+    orders = call("sale.order", "search_read", domain, fields=["id"], order="id desc", limit=1)
+    if not orders:
+        raise RuntimeError("no quotation to ship by Ukrposhta, Meest or Epicentr's points")
+    call("sale.order", "action_confirm", [orders[0]["id"]])
+    picking = call("stock.picking", "search_read", [("sale_id", "=", orders[0]["id"])], fields=["move_ids"])[0]
+    picking_id = picking["id"]
+    for move in call("stock.move", "read", picking["move_ids"], ["product_uom_qty"]):  # packed in full
+        call("stock.move", "write", [move["id"]], {"quantity": move["product_uom_qty"], "picked": True})
+    # the outbox confirms the order on Epicentr first; no SMS set-up dialog (stock_sms) in the way
+    result = call("stock.picking", "button_validate", [picking_id], context={"skip_sms": True})
+    if result is not True:
+        raise RuntimeError(f"validating the delivery asked for more: {result}")
     wait_for("the waybill on the delivery", lambda: call(
         "stock.picking", "read", [picking_id], ["carrier_tracking_ref"])[0]["carrier_tracking_ref"], timeout)
     wait_for("the waybill's label", lambda: call("ir.attachment", "search_count", [
@@ -325,11 +327,13 @@ def shoot(browser, url, db, login, password, source_id, order_id, picking_id):
 
     # 5. A delivery with the waybill Epicentr made: the number, the tracking link, the label.
     browser.goto(f"{url}/odoo/action-stock.action_picking_tree_all/{picking_id}")
-    browser.wait_js("the delivery form", "!!document.querySelector('.o_form_view [name=carrier_tracking_ref]')")
+    browser.wait_js("the delivery form", "!!document.querySelector('.o_form_view .o_notebook a.nav-link[name=extra]')")
+    browser.click(".o_notebook a.nav-link[name=extra]", "the Additional Info tab")
+    browser.wait_js("the tracking reference", "!!document.querySelector('.o_form_view [name=carrier_tracking_ref]')")
     browser.wait_js("the label in the chatter", "!!document.querySelector('.o-mail-AttachmentCard, .o-mail-AttachmentList')")
     browser.wait_settled()
     browser.js(hide_chat)
-    browser.screenshot(OUT / "screenshot_waybill.png")
+    browser.screenshot(OUT / "screenshot_waybill.png", height=min(max(browser.content_height(), HEIGHT), 1400))
 
 
 def main():

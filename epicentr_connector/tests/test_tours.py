@@ -13,6 +13,7 @@ real seller keeps Epicentr's.
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import SANDBOX_TOKEN, EpicentrSandboxMixin
+from .test_waybills import set_sender
 
 
 @tagged("post_install", "-at_install")
@@ -110,3 +111,32 @@ class TestTours(EpicentrSandboxMixin, HttpCase):
 
         # the order again: the call's result and the comment, sent
         self.start_tour("/odoo", "epicentr_salesperson_talk_sent_tour", login="epicentr_caller")
+
+    def test_storekeeper_validates_a_delivery_and_the_waybill_label_is_there(self):
+        card = self.sandbox.store.add_order(statusCode="new", address={"shipment": {"provider": "ukrposhta"}})
+        for item in card["items"]:
+            self.env["product.product"].create({
+                "name": item["title"], "default_code": item["productExternalId"] or item["sku"], "type": "consu"})
+        new_test_user(self.env, "epicentr_storekeeper", name="Taras Storekeeper",
+                      groups="base.group_user,sales_team.group_sale_salesman,stock.group_stock_user")
+        source = self.source_with_salesperson("epicentr_shop_salesperson")
+        source.access_user_ids |= self.env["res.users"].search([("login", "=", "epicentr_storekeeper")])
+        set_sender(source, ["ukrposhta"])
+        self.sandbox.clear_requests()
+
+        # the new order → Confirm → its delivery → Validate: the waybill is requested
+        self.start_tour("/odoo", "epicentr_waybill_tour", login="epicentr_storekeeper")
+        self.assertEqual(self.sandbox.requests, [], "nothing is sent inside the user's request")
+
+        order = self.env["sale.order"].search([("epicentr_uuid", "=", card["id"])])
+        self.assertEqual(order.picking_ids.carrier_id, self.env.ref("epicentr_connector.carrier_epicentr_ukrposhta"))
+        self.assertEqual(order.picking_ids.state, "done")
+
+        # the sender cron: the order confirmed on Epicentr, then its waybill and label
+        self.env["epicentr.outbox"]._cron_send()
+        stored = self.sandbox.store.orders[card["id"]]
+        self.assertEqual(stored["statusCode"], "sent")
+        self.assertTrue(stored["address"]["shipment"]["number"])
+
+        # the delivery again: its tracking reference is the waybill's number, the label is attached
+        self.start_tour("/odoo", "epicentr_waybill_done_tour", login="epicentr_storekeeper")

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from ..utils.order_card import Card
 from .common import PushCommon
 from .epicentr_sandbox.shipping import dictionary
 
@@ -23,23 +24,28 @@ def sender_place(provider, city="Київ"):
     return settlement, offices[settlement["id"]][0]
 
 
+def set_sender(source, providers):
+    """The source's sender, and its places for ``providers`` from the sandbox's dictionaries (kept
+    as the dictionary search keeps them)."""
+    source.write({"waybill_first_name": "Іван", "waybill_last_name": "Петренко", "waybill_phone": "067 123 45 67"})
+    Place = source.env["epicentr.place"]
+    for provider in providers:
+        settlement, office = sender_place(provider)
+        Place._keep_places(source, provider, False, [settlement])
+        Place._keep_places(source, provider, settlement["id"], [office])
+        source.env["epicentr.waybill.sender"].create({
+            "source_id": source.id, "provider": provider,
+            "settlement_id": Place.search([("epicentr_uuid", "=", settlement["id"])]).id,
+            "office_id": Place.search([("epicentr_uuid", "=", office["id"])]).id})
+
+
 @tagged("post_install", "-at_install")
 class TestWaybills(PushCommon):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.source.write({"waybill_first_name": "Іван", "waybill_last_name": "Петренко",
-                          "waybill_phone": "067 123 45 67"})
-        Place = cls.env["epicentr.place"]
-        for provider in ("nova_poshta", "ukrposhta", "meest"):
-            settlement, office = sender_place(provider)
-            Place._keep_places(cls.source, provider, False, [settlement])
-            Place._keep_places(cls.source, provider, settlement["id"], [office])
-            cls.env["epicentr.waybill.sender"].create({
-                "source_id": cls.source.id, "provider": provider,
-                "settlement_id": Place.search([("epicentr_uuid", "=", settlement["id"])]).id,
-                "office_id": Place.search([("epicentr_uuid", "=", office["id"])]).id})
+        set_sender(cls.source, ("nova_poshta", "ukrposhta", "meest"))
 
     def add_shipped(self, provider="ukrposhta", payment="pay_on_delivery", payment_status="none", delivery=55.0):
         card = self.add("new", provider=provider, address={"shipment": {
@@ -131,6 +137,18 @@ class TestWaybills(PushCommon):
                 self.assertEqual(post.json["isPostPayment"], expected(card) is not None)
                 self.assertEqual(post.status, 201)
 
+    def test_nothing_to_collect_when_the_buyers_card_holds_the_money(self):
+        def cod(with_delivery, **shipment):
+            shipment = {"paymentProvider": "pay_on_delivery", "paymentStatus": "none", "deliveryPrice": 50.25,
+                        "isFree": False, **shipment}
+            return Card({"subtotal": 100.1, "address": {"shipment": shipment}}).cash_on_delivery(with_delivery)
+
+        self.assertEqual(cod(True), 150.35)
+        self.assertEqual(cod(False), 100.1)
+        self.assertEqual(cod(True, isFree=True), 100.1)
+        self.assertEqual(cod(True, paymentStatus="hold_set"), 0.0)
+        self.assertEqual(cod(True, paymentProvider="easypay", paymentStatus="payment_waiting"), 0.0)
+
     def test_packages_are_parcels_of_their_own_weight(self):
         card = self.add_shipped("meest")
         order = self.confirmed_in_odoo(card)
@@ -196,10 +214,14 @@ class TestWaybills(PushCommon):
         self.assertEqual([r.status for r in self.shipping_posts()], [422, 201])
         self.assertEqual(picking.sale_id.epicentr_push_state, "ok")
 
-    def test_missing_sender_settings_are_named_without_a_call(self):
+    def test_no_sender_for_the_service_no_waybill_at_validation_and_create_says_what_is_missing(self):
         self.source.waybill_sender_ids.filtered(lambda s: s.provider == "meest").unlink()
         card = self.add_shipped("meest")
         _order, picking = self.validated(card)
+        self.send()
+        self.assertFalse(picking.epicentr_waybill_state, "a seller who ships without waybills is not asked")
+        self.assertFalse(self.error_activities(picking.sale_id))
+        picking.action_epicentr_create_waybill()
         self.send()
         self.assertEqual(picking.epicentr_waybill_state, "failed")
         self.assertIn("Choose where Meest parcels are sent from", picking.epicentr_waybill_error)
@@ -227,6 +249,9 @@ class TestWaybills(PushCommon):
         salesman = new_test_user(self.env, "waybill_salesman", groups="sales_team.group_sale_salesman")
         with self.assertRaises(AccessError):
             picking.with_user(salesman).action_epicentr_create_waybill()
+        with self.assertRaises(AccessError):  # Odoo's own button, callable over RPC
+            picking.with_user(salesman).send_to_shipper()
+        self.assertFalse(self.entries(order).filtered(lambda e: e.kind == "waybill"))
         storekeeper = new_test_user(self.env, "waybill_storekeeper", groups="stock.group_stock_user")
         picking.with_user(storekeeper).action_epicentr_create_waybill()
         self.send()

@@ -178,3 +178,45 @@ registry.category("web_tour.tours").add("epicentr_salesperson_talk_sent_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("epicentr_waybill_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openEpicentrOrder("New"),
+        {
+            trigger: ".o_form_statusbar .o_statusbar_buttons button[name=action_confirm]",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view button[name=action_view_delivery]",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_statusbar button[name=button_validate]",
+            run: "click",
+        },
+        {
+            content: "validated; the waybill waits for Epicentr",
+            trigger: ".o_form_view .alert-info:contains(Waybill requested: waiting for Epicentr)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("epicentr_waybill_done_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openEpicentrOrder("Shipped"),
+        {
+            trigger: ".o_form_view button[name=action_view_delivery]",
+            run: "click",
+        },
+        {
+            content: "the chatter says Epicentr made the waybill",
+            trigger: ".o-mail-Message:contains(made by Epicentr)",
+        },
+        {
+            content: "the label to print is attached",
+            trigger: ".o-mail-AttachmentCard:contains(LabelShipping-epicentr-), .o-mail-AttachmentList [title*=LabelShipping-epicentr-]",
+        },
+    ],
+});
