@@ -1,6 +1,6 @@
 """Epicentr's delivery services as Odoo delivery methods: an imported order carries the one its
 buyer chose, at the price Epicentr charged; validating its delivery asks Epicentr for the
-waybill (sync/waybill.py makes it, after the commit, through the outbox)."""
+waybill (OrderPush._make_waybill in sync/order_push.py makes it, after the commit)."""
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
