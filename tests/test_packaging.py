@@ -370,7 +370,8 @@ print(MARK + json.dumps({
     "orders": {o.epicentr_uuid: [o.epicentr_total, o.epicentr_tracking_number, o.epicentr_push_state] for o in orders},
     "offers": sorted(env["epicentr.offer"].search([("source_id", "=", source.id)]).mapped("state")),
     "failed": dict(source.failed_orders or {}), "sync": source._sync_orders().get("created"),
-    "activity": env.ref("epicentr_connector.mail_activity_epicentr_outbox_error").name}))
+    "activity": env.ref("epicentr_connector.mail_activity_epicentr_outbox_error").name,
+    "carriers": [[o.epicentr_carrier, o.carrier_id.epicentr_provider] for o in orders]}))
 """
 
 
@@ -408,4 +409,7 @@ def test_upgrade_renames_the_words_and_keeps_the_values(odoo_src, installed, tmp
         }
         assert after["sync"] is not None, "a sync runs on the migrated failures"
         assert after["activity"] == "Epicentr push failed"
+        # 18.0.7.0.0: the orders imported before carry the delivery method of their buyer's service
+        shipped = [[service, method] for service, method in after["carriers"] if service not in (None, False, "other")]
+        assert shipped and all(service == method for service, method in shipped), after["carriers"]
     subprocess.run(["dropdb", "--if-exists", "--force", DB], check=False)
