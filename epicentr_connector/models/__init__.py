@@ -10,6 +10,7 @@ from . import epicentr_offer_request
 from . import epicentr_outbox
 from . import epicentr_order_lines
 from . import epicentr_order_partners
+from . import epicentr_order_returns
 from . import epicentr_order_import
 from . import epicentr_order_comments
 from . import epicentr_owned_fields

@@ -13,6 +13,7 @@ from ..utils.order_card import DERIVED_FIELDS
 from ..utils.values import OrderDataError, clean_text
 from ..utils.messages import text_html
 from ..utils.switches import ServerOnly
+from .epicentr_order_returns import RETURN_REQUESTED
 
 _logger = logging.getLogger(__name__)
 
@@ -219,7 +220,10 @@ class EpicentrOrderImport(models.AbstractModel):
         header = {name: value for name, value in {**card.header, "epicentr_fingerprint": fingerprint}.items()
                   if value not in (False, None, "") or name in DERIVED_FIELDS or not order[name]}
         carrier_changed = header.get("epicentr_carrier", order.epicentr_carrier) != order.epicentr_carrier
+        return_requested = card.status == RETURN_REQUESTED != order.epicentr_status
         order.write(header)
+        if return_requested:
+            self.env["epicentr.order.returns"]._requested(order)
         if carrier_changed:
             self._follow_carrier(order)
         if order.epicentr_buyer_hidden and card.uuid in partners:
@@ -272,10 +276,15 @@ class EpicentrOrderImport(models.AbstractModel):
 
     @api.model
     def _cancel_from_epicentr(self, order):
-        if any(picking.state == "done" for picking in order.picking_ids) or order.locked:
+        """Cancelled or returned on Epicentr: a shipped order's goods come back (their return is
+        prepared), any other is cancelled."""
+        if order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "done"):
+            self.env["epicentr.order.returns"]._prepare(order)
+            return
+        if order.locked:  # arrived finished, without a delivery in Odoo
             body = Markup("<p>%s</p>") % self.env._(
-                "Epicentr cancelled this order (status %(status)s), but Odoo cannot cancel it: its "
-                "delivery is already done or the order is locked. Handle the return by hand.",
+                "Epicentr cancelled this order (status %(status)s), but Odoo cannot cancel it: the order is "
+                "locked and has no delivery in Odoo to return. Handle the return by hand.",
                 status=order.epicentr_status_name)
             order.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
             order.activity_schedule(

@@ -117,6 +117,11 @@ class SaleOrder(models.Model):
     )
     epicentr_url = fields.Char(string="Epicentr Cabinet Link", compute="_compute_epicentr_url")
     epicentr_outbox_ids = fields.One2many("epicentr.outbox", "order_id", readonly=True)
+    epicentr_return_state = fields.Selection(
+        [("requested", "Return requested"), ("on_its_way", "Return on its way"), ("returned", "Returned")],
+        string="Epicentr Return", compute="_compute_epicentr_return_state", store=True,
+        help="Goods coming back: the buyer asked Epicentr for a return, a return of the delivery waits "
+        "for the parcel (a refused parcel, a return Epicentr confirmed), or the goods are back in stock.")
 
     _sql_constraints = [
         (
@@ -125,6 +130,15 @@ class SaleOrder(models.Model):
             "This Epicentr order is already imported for this source.",
         ),
     ]
+
+    @api.depends("epicentr_status", "picking_ids.state", "picking_ids.return_id")
+    def _compute_epicentr_return_state(self):
+        for order in self:
+            returns = order.picking_ids.filtered(lambda p: p.return_id and p.state != "cancel")
+            if returns:
+                order.epicentr_return_state = "returned" if all(r.state == "done" for r in returns) else "on_its_way"
+            else:
+                order.epicentr_return_state = "requested" if order.epicentr_status == "return_requested" else False
 
     @api.depends("epicentr_source_id", "epicentr_outbox_ids.state", "epicentr_outbox_ids.last_error")
     def _compute_epicentr_push(self):

@@ -19,3 +19,4 @@ from . import test_deadline_report
 from . import test_money
 from . import test_security_round2
 from . import test_waybills
+from . import test_returns
