@@ -15,8 +15,9 @@ class TestReturns(PushCommon):
         card = self.add("new")
         warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1)
         for item in card["items"]:
-            product = self.env["product.product"].create({
-                "name": item["title"], "default_code": item["productExternalId"] or item["sku"], "is_storable": True})
+            code = item["productExternalId"] or item["sku"]
+            product = self.env["product.product"].search([("default_code", "=", code)]) or self.env[
+                "product.product"].create({"name": item["title"], "default_code": code, "is_storable": True})
             self.env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, stock)
         self.source._sync_orders()
         order = self.env["sale.order"].search([("epicentr_uuid", "=", card["id"])])
@@ -83,3 +84,19 @@ class TestReturns(PushCommon):
         self.assertEqual(order.state, "cancel")
         self.assertFalse(order.epicentr_return_state)
         self.assertFalse(self.env["stock.picking"].search([("return_id", "in", order.picking_ids.ids)]))
+
+    def test_the_report_counts_refusals_and_returns_of_the_shipped_orders(self):
+        refused_card, refused, _picking = self.shipped()
+        returned_card, returned, _picking = self.shipped()
+        self.shipped()  # kept by its buyer
+        self.sandbox.store.platform_set_status(refused_card["id"], "canceled")
+        self.sandbox.store.platform_set_status(returned_card["id"], "completed")
+        self.sandbox.store.platform_set_status(returned_card["id"], "returned")
+        self.source._sync_orders()
+        [row] = self.env["epicentr.order.report"].read_group(
+            [("source_id", "=", self.source.id)],
+            ["shipped_count:sum", "refused_count:sum", "returned_count:sum", "came_back_rate:avg",
+             "came_back_amount:sum"], ["source_id"])
+        self.assertEqual((row["shipped_count"], row["refused_count"], row["returned_count"]), (3, 1, 1))
+        self.assertAlmostEqual(row["came_back_rate"], 200 / 3)
+        self.assertAlmostEqual(row["came_back_amount"], refused.amount_total + returned.amount_total)
