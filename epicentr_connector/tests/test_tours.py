@@ -140,3 +140,31 @@ class TestTours(EpicentrSandboxMixin, HttpCase):
 
         # the delivery again: its tracking reference is the waybill's number, the label is attached
         self.start_tour("/odoo", "epicentr_waybill_done_tour", login="epicentr_storekeeper")
+
+    def test_storekeeper_validates_the_return_of_a_refused_parcel_and_the_stock_is_back(self):
+        card = self.sandbox.store.add_order(statusCode="new")
+        del card["items"][1:]
+        warehouse = self.env["stock.warehouse"].search([("company_id", "=", self.env.company.id)], limit=1)
+        item = card["items"][0]
+        product = self.env["product.product"].create({
+            "name": item["title"], "default_code": item["productExternalId"] or item["sku"], "is_storable": True})
+        self.env["stock.quant"]._update_available_quantity(product, warehouse.lot_stock_id, 10)
+        new_test_user(self.env, "epicentr_returns_storekeeper", name="Taras Storekeeper",
+                      groups="base.group_user,sales_team.group_sale_salesman,stock.group_stock_user")
+        source = self.source_with_salesperson("epicentr_returns_salesperson")
+        source.access_user_ids |= self.env["res.users"].search([("login", "=", "epicentr_returns_storekeeper")])
+        order = self.env["sale.order"].search([("epicentr_source_id", "=", source.id)])
+        order.action_confirm()
+        delivery = order.picking_ids
+        delivery.move_ids.quantity = item["quantity"]
+        delivery.button_validate()
+        # the buyer refuses the parcel at the post office: Epicentr cancels the shipped order
+        self.sandbox.store.platform_set_status(card["id"], "sent")
+        self.sandbox.store.platform_set_status(card["id"], "canceled")
+        source._sync_orders()
+        self.assertEqual(product.qty_available, 10 - item["quantity"])
+
+        # the order → its transfers → the return → Validate
+        self.start_tour("/odoo", "epicentr_return_tour", login="epicentr_returns_storekeeper")
+        self.assertEqual(product.qty_available, 10)
+        self.assertEqual(order.epicentr_return_state, "returned")

@@ -220,3 +220,35 @@ registry.category("web_tour.tours").add("epicentr_waybill_done_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("epicentr_return_tour", {
+    url: "/odoo",
+    steps: () => [
+        ...openEpicentrOrder("Cancelled"),
+        {
+            content: "the order says its goods come back",
+            trigger: ".o_notebook .nav-link:contains(Epicentr)",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=epicentr_return_state]:contains(Return on its way)",
+        },
+        {
+            content: "its transfers: the delivery and its return",
+            trigger: ".o_form_view button[name=action_view_delivery]",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:has(td:contains(Ready)) td[name=name]",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_statusbar button[name=button_validate]",
+            run: "click",
+        },
+        {
+            content: "the parcel is back in stock",
+            trigger: ".o_form_statusbar .o_arrow_button_current:contains(Done)",
+        },
+    ],
+});
