@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from epicentr_sandbox import Sandbox
-from epicentr_sandbox.store import CANCEL_REASONS, PLATFORM_STEPS
+from epicentr_sandbox.store import CANCEL_REASONS, PLATFORM_DETOURS, PLATFORM_STEPS
 from sandbox_helpers import TOKEN, Clock, call, get
 
 FIXED_NOW = datetime(2026, 10, 10, 9, 30, tzinfo=timezone.utc)
@@ -539,7 +539,23 @@ def test_live_step_moves_one_order_along_the_platform_path(clocked):
 
     changed = {oid for oid in before if before[oid] != after[oid]}
     assert changed == {moved["id"]}
-    assert after[moved["id"]] == PLATFORM_STEPS[before[moved["id"]]]
+    assert after[moved["id"]] in (PLATFORM_STEPS[before[moved["id"]]], PLATFORM_DETOURS.get(before[moved["id"]], ("",))[0])
+
+
+def test_live_steps_refuse_parcels_and_request_returns_now_and_then(clocked):
+    """Many live steps: parcels refused at the office after `sent`, returns asked after `completed`,
+    then confirmed — the paths the connector's returns follow."""
+    sb, _clock = clocked
+    seen = set()
+    for step in range(400):
+        sb.store.add_order(statusCode=("sent", "completed")[step % 2])  # as live mode adds orders
+        before = {oid: o["statusCode"] for oid, o in sb.store.orders.items()}
+        moved = sb.store.advance_random_order()
+        if moved:
+            seen.add((before[moved["id"]], moved["statusCode"]))
+            if (before[moved["id"]], moved["statusCode"]) == ("sent", "canceled"):
+                assert moved["cancel"]["reasonCode"] == "customer_refused_at_office"
+    assert {("sent", "canceled"), ("completed", "return_requested"), ("return_requested", "returned")} <= seen
 
 
 # ---------------------------------------------------------------- faults

@@ -13,7 +13,9 @@ from .shipping import Shipping
 from .vocabulary import (
     CANCEL_REASONS,
     MERCHANT_MOVES,
+    PLATFORM_DETOURS,
     PLATFORM_STEPS,
+    REFUSED_AT_OFFICE,
     SHIPMENT_PROVIDERS,
     STATUS_TITLES,
     _CUSTOMER_GENERIC_REASONS,
@@ -204,8 +206,13 @@ class OrderStore(OrderActions, Shipping):
             if not candidates:
                 return None
             order_id = self.factory.rng.choice(candidates)
-            step = PLATFORM_STEPS[self.orders[order_id]["statusCode"]]
-            return self.platform_set_status(order_id, step)
+            status = self.orders[order_id]["statusCode"]
+            detour, chance = PLATFORM_DETOURS.get(status, (None, 0))
+            if detour and self.factory.rng.random() < chance:
+                # a refused parcel: the buyer's cancellation, with the office's reason
+                refused = {"reasonCode": REFUSED_AT_OFFICE} if detour == "canceled" else {}
+                return self.platform_set_status(order_id, detour, **refused)
+            return self.platform_set_status(order_id, PLATFORM_STEPS[status])
 
     def touch(self, order_id):
         with self.lock:

@@ -28,7 +28,11 @@ MERCHANT_MOVES = {
 
 # What the platform does by itself in live mode: a buyer cancels, a parcel arrives, …
 PLATFORM_STEPS = {"new": "canceled", "confirmed_by_merchant": "canceled", "sent": "delivered",
-                  "delivered": "completed", "completed": "closed"}
+                  "delivered": "completed", "completed": "closed", "return_requested": "returned"}
+# … and now and then instead: a parcel refused at the post office (the order is cancelled after it
+# was shipped), a buyer asking to return what they received. {status: (step, chance)}
+PLATFORM_DETOURS = {"sent": ("canceled", 0.15), "completed": ("return_requested", 0.1)}
+REFUSED_AT_OFFICE = "customer_refused_at_office"
 
 # The swagger's OrderCancelWriteModel.translationKey enum with Ukrainian titles; the reason
 # code is the key's last part. {role} of /v2/oms/order-cancel-reasons/{role} is who caused
