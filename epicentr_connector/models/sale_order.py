@@ -131,11 +131,13 @@ class SaleOrder(models.Model):
         ),
     ]
 
-    @api.depends("epicentr_status", "picking_ids.state", "picking_ids.return_id")
+    @api.depends("epicentr_source_id", "epicentr_status", "picking_ids.state", "picking_ids.return_id")
     def _compute_epicentr_return_state(self):
         for order in self:
             returns = order.picking_ids.filtered(lambda p: p.return_id and p.state != "cancel")
-            if returns:
+            if not order.epicentr_source_id:
+                order.epicentr_return_state = False
+            elif returns:
                 order.epicentr_return_state = "returned" if all(r.state == "done" for r in returns) else "on_its_way"
             else:
                 order.epicentr_return_state = "requested" if order.epicentr_status == "return_requested" else False

@@ -311,7 +311,7 @@ class TestOrderImport(ImportCommon):
         self.assertNotIn("order.cancel_reason.", note)
         self.assertTrue(all(p.state == "cancel" for p in order.picking_ids))
 
-    def test_cancel_after_delivery_is_flagged_not_forced(self):
+    def test_returned_after_delivery_is_not_cancelled_its_return_is_prepared(self):
         card = self.add(statusCode="confirmed")
         self.stock_products_for(card)
         self.sync()
@@ -324,8 +324,9 @@ class TestOrderImport(ImportCommon):
         self.sandbox.store.platform_set_status(card["id"], "returned")
         self.sync()
         self.assertEqual(order.state, "sale")
-        self.assertTrue(order.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_warning")))
-        self.assertIn("cannot cancel", order.message_ids[0].body)
+        delivery = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        self.assertEqual(len(delivery.return_ids), 1, "the goods come back: their return is prepared")
+        self.assertIn("Epicentr confirmed the return", order.message_ids[0].body)
 
     def test_new_order_gets_a_confirmation_activity_with_the_deadline(self):
         seller = new_test_user(self.env, login="epc_seller", groups="sales_team.group_sale_salesman")
