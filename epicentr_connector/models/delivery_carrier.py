@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import const
+from .epicentr_order_lines import epicentr_total
 
 
 class DeliveryCarrier(models.Model):
@@ -26,7 +27,7 @@ class DeliveryCarrier(models.Model):
 
     def epicentr_rate_shipment(self, order):
         """The price Epicentr charged the buyer for delivery (its delivery line): nothing invented."""
-        price = sum(order.order_line.filtered(lambda l: l.product_id == self.product_id).mapped("price_total"))
+        price = sum(epicentr_total(line) for line in self.env["epicentr.order.lines"]._delivery_lines(order))
         return {"success": True, "price": price, "error_message": False, "warning_message": False}
 
     def epicentr_send_shipping(self, pickings):

@@ -208,9 +208,12 @@ class StockPicking(models.Model):
     def action_epicentr_print_waybills(self):
         """The labels of the selected deliveries' Epicentr waybills, in one PDF."""
         self.check_access("read")
-        labels = [picking._epicentr_label(picking.carrier_tracking_ref) for picking in self.sudo()
-                  if picking.carrier_tracking_ref]
-        labels = [label for label in labels if label]
+        # one search for the wave's labels, in the order of the deliveries
+        names = {picking.id: self._epicentr_label_name(picking.carrier_tracking_ref)
+                 for picking in self.sudo() if picking.carrier_tracking_ref}
+        found = {(a.res_id, a.name): a for a in self.env["ir.attachment"].sudo().search(
+            [("res_model", "=", "stock.picking"), ("res_id", "in", list(names)), ("name", "in", list(names.values()))])}
+        labels = [found[key] for key in names.items() if key in found]
         if not labels:
             raise UserError(self.env._(
                 "None of these deliveries has a waybill label from Epicentr yet (Nova Poshta's labels come from "
