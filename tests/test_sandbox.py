@@ -544,18 +544,24 @@ def test_live_step_moves_one_order_along_the_platform_path(clocked):
 
 def test_live_steps_refuse_parcels_and_request_returns_now_and_then(clocked):
     """Many live steps: parcels refused at the office after `sent`, returns asked after `completed`,
-    then confirmed — the paths the connector's returns follow."""
+    then confirmed, whole or in part (the card then holds less) — the paths the connector's returns follow."""
     sb, _clock = clocked
-    seen = set()
+    seen, returns = set(), []
     for step in range(400):
         sb.store.add_order(statusCode=("sent", "completed")[step % 2])  # as live mode adds orders
-        before = {oid: o["statusCode"] for oid, o in sb.store.orders.items()}
+        before = {oid: (o["statusCode"], sum(i["quantity"] for i in o["items"])) for oid, o in sb.store.orders.items()}
         moved = sb.store.advance_random_order()
         if moved:
-            seen.add((before[moved["id"]], moved["statusCode"]))
-            if (before[moved["id"]], moved["statusCode"]) == ("sent", "canceled"):
+            status, units = before[moved["id"]]
+            seen.add((status, moved["statusCode"]))
+            if (status, moved["statusCode"]) == ("sent", "canceled"):
                 assert moved["cancel"]["reasonCode"] == "customer_refused_at_office"
+            if moved["statusCode"] == "returned":
+                kept = sum(i["quantity"] for i in moved["items"])
+                assert moved["items"] and moved["subtotal"] == round(sum(i["subtotal"] for i in moved["items"]), 2)
+                returns.append("partial" if kept < units else "whole")
     assert {("sent", "canceled"), ("completed", "return_requested"), ("return_requested", "returned")} <= seen
+    assert {"partial", "whole"} <= set(returns)
 
 
 # ---------------------------------------------------------------- faults

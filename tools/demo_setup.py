@@ -4,11 +4,15 @@ sandbox that publishes the catalogue's prices and availability.
     $VENV/bin/python tools/demo_setup.py DB SANDBOX_URL TOKEN
 
 Idempotent: a rerun only points the source at the sandbox's current address. The source ships
-with Epicentr's waybills: its sender's branches are read from the sandbox's dictionaries.
+with Epicentr's waybills: its sender's branches are read from the sandbox's dictionaries. Four
+orders show the ways goods come back: a refused parcel, a return requested, a return confirmed,
+and a return of part of the goods.
 """
 
 import os
 import sys
+
+import requests
 
 import odoo
 from odoo import SUPERUSER_ID, api, fields
@@ -55,6 +59,7 @@ def main(db, sandbox_url, token):
         configure_waybills(env, source)
         publish_catalogue(env, source, pricelist)
         env.ref("base.user_admin").write({"lang": "uk_UA", "tz": "Europe/Kyiv"})
+        stage_returns(env, source, sandbox_url)
 
 
 def configure_waybills(env, source, city="Київ"):
@@ -87,6 +92,54 @@ def publish_catalogue(env, source, pricelist):
     source.write({"publish_availability": True, "publish_prices": True, "offer_pricelist_id": pricelist.id,
                   "offer_old_price": "list_price", "offer_warehouse_id": warehouse.id,
                   "offers_confirmed_at": fields.Datetime.now()})
+
+
+def stage_returns(env, source, sandbox_url):
+    """One of each way goods come back: orders made on the sandbox, shipped from Odoo with a
+    tracking number (sent to Epicentr), then moved along by Epicentr; the sync that follows prepares
+    their returns. Orders whose goods are not all in stock are left as ordinary confirmed orders."""
+    control = f"{sandbox_url}/__sandbox__/orders"
+    stock = {p.default_code: p.qty_available for p in env["product.product"].search([("is_storable", "=", True)])}
+    cards = []
+    for _attempt in range(40):
+        card = requests.post(control, timeout=10, json={  # by Nova Poshta: the tracking numbers below are its
+            "statusCode": "confirmed", "address": {"shipment": {"provider": "nova_poshta"}}}).json()
+        if all(stock.get(item["productExternalId"] or item["sku"], 0) >= max(2, item["quantity"])
+               for item in card["items"]):
+            cards.append(card)
+            if len(cards) == 4:
+                break
+    refused, requested, returned, partial = cards
+    if len(partial["items"]) == 1:  # a partial return needs two units at least
+        requests.post(f"{control}/{partial['id']}/items", timeout=10,
+                      json={"quantities": {partial["items"][0]["offerId"]: 2}}).raise_for_status()
+    source._sync_orders()
+    for number, card in enumerate(cards, start=1):
+        order = env["sale.order"].search([("epicentr_source_id", "=", source.id), ("epicentr_uuid", "=", card["id"])])
+        if order.state == "draft":
+            order.action_confirm()
+        picking = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        picking.carrier_tracking_ref = f"2045000000{number:04d}"
+        picking.move_ids.write({"picked": True})
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.with_context(skip_sms=True).button_validate()
+    env.cr.flush()
+    env["epicentr.outbox"]._cron_send()  # the tracking numbers reach Epicentr: the parcels are sent
+
+    def platform(card, code, **body):
+        requests.post(f"{control}/{card['id']}/status/{code}", json=body, timeout=10).raise_for_status()
+
+    platform(refused, "canceled", reasonCode="customer_refused_at_office")
+    for card in (requested, returned, partial):
+        platform(card, "completed")
+        platform(card, "return_requested")
+    platform(returned, "returned")
+    first = partial["items"][0]["offerId"]  # the buyer keeps one unit of the first item, returns the rest
+    requests.post(f"{control}/{partial['id']}/items", timeout=10, json={
+        "quantities": {first: 1}, "remove": [item["offerId"] for item in partial["items"][1:]]}).raise_for_status()
+    platform(partial, "returned")
+    source._sync_orders()
 
 
 if __name__ == "__main__":

@@ -231,7 +231,7 @@ class EpicentrOrderImport(models.AbstractModel):
             self.env["epicentr.order.partners"]._note_invalid_payer(order, card.payer)
         self.env["epicentr.order.lines"]._follow_lines(order, card)
         if card.status in const.CANCELLED_STATUSES and order.state != "cancel":
-            self._cancel_from_epicentr(order)
+            self._cancel_from_epicentr(order, card)
 
     @api.model
     def _follow_carrier(self, order):
@@ -275,11 +275,11 @@ class EpicentrOrderImport(models.AbstractModel):
                     ("partner_invoice_id", "=", partner.id), ("partner_shipping_id", "=", partner.id)], limit=1))
 
     @api.model
-    def _cancel_from_epicentr(self, order):
+    def _cancel_from_epicentr(self, order, card):
         """Cancelled or returned on Epicentr: a shipped order's goods come back (their return is
         prepared), any other is cancelled."""
         if order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing" and p.state == "done"):
-            self.env["epicentr.order.returns"]._prepare(order)
+            self.env["epicentr.order.returns"]._prepare(order, card)
             return
         if order.locked:  # arrived finished, without a delivery in Odoo
             body = Markup("<p>%s</p>") % self.env._(

@@ -38,7 +38,7 @@ class EpicentrOrderReport(models.Model):
         help="The share of the shipped orders whose goods came back (refused or returned).")
     came_back_amount = fields.Monetary(
         string="Value Came Back", readonly=True, currency_field="currency_id",
-        help="The total of the orders whose goods came back.")
+        help="What the goods that came back cost the buyer: all of a refused parcel, the part returned of an order.")
     currency_id = fields.Many2one("res.currency", readonly=True)
     cancel_initiator = fields.Selection(const.CANCEL_INITIATORS, string="Cancelled By", readonly=True)
     cancel_reason = fields.Char(string="Cancel Reason Key", readonly=True)
@@ -50,6 +50,12 @@ class EpicentrOrderReport(models.Model):
         shipped = SQL("""EXISTS (SELECT 1 FROM stock_picking p JOIN stock_picking_type t ON t.id = p.picking_type_id
                                   WHERE p.sale_id = o.id AND t.code = 'outgoing' AND p.state = 'done')""")
         came_back = SQL("COALESCE(o.epicentr_return_state IN ('on_its_way', 'returned'), FALSE)")
+        # the returns' quantities at their lines' prices (what the warehouse received, once it has)
+        came_back_amount = SQL("""(SELECT COALESCE(SUM(l.price_total / NULLIF(l.product_uom_qty, 0)
+                                                       * CASE WHEN m.state = 'done' THEN m.quantity ELSE m.product_uom_qty END), 0)
+                                     FROM stock_move m JOIN sale_order_line l ON l.id = m.sale_line_id
+                                    WHERE l.order_id = o.id AND m.origin_returned_move_id IS NOT NULL
+                                      AND m.to_refund AND m.state <> 'cancel')""")
         return SQL("""
             SELECT o.id, o.id AS order_id, o.epicentr_source_id AS source_id, o.user_id, o.company_id,
                    o.epicentr_created_at AS received_at, 1 AS received_count,
@@ -64,12 +70,13 @@ class EpicentrOrderReport(models.Model):
                    (%(came_back)s AND o.epicentr_status <> 'returned')::int AS refused_count,
                    (%(came_back)s AND o.epicentr_status = 'returned')::int AS returned_count,
                    CASE WHEN %(shipped)s THEN (%(came_back)s)::int * 100.0 END AS came_back_rate,
-                   CASE WHEN %(came_back)s THEN o.amount_total ELSE 0 END AS came_back_amount,
+                   CASE WHEN %(came_back)s THEN %(came_back_amount)s ELSE 0 END AS came_back_amount,
                    o.currency_id,
                    o.epicentr_cancel_initiator AS cancel_initiator, o.epicentr_cancel_reason AS cancel_reason
               FROM sale_order o
              WHERE o.epicentr_source_id IS NOT NULL AND o.epicentr_created_at IS NOT NULL
-        """, deadline=deadline, cancelled=cancelled, shipped=shipped, came_back=came_back)
+        """, deadline=deadline, cancelled=cancelled, shipped=shipped, came_back=came_back,
+                   came_back_amount=came_back_amount)
 
     def _read_group_select(self, aggregate_spec, query):
         # the pivot's measure of the time to confirm is the median, not the mean: a few orders

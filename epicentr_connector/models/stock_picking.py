@@ -89,6 +89,10 @@ class StockPicking(models.Model):
             for picking in self.sudo().filtered(
                     lambda p: p.state == "done" and p.picking_type_code == "outgoing" and p.sale_id.epicentr_source_id):
                 self.env["epicentr.outbox"]._note(picking.sale_id, "delivery_done", picking)
+        # goods back from the buyer: the invoices follow what really arrived
+        for order in self.sudo().filtered(lambda p: p.state == "done" and p.return_id).sale_id:
+            if order.epicentr_source_id:
+                self.env["epicentr.order.returns"]._credit(order)
         return result
 
     # ------------------------------------------------------------------ waybills

@@ -13,6 +13,7 @@ from .shipping import Shipping
 from .vocabulary import (
     CANCEL_REASONS,
     MERCHANT_MOVES,
+    PARTIAL_RETURN_CHANCE,
     PLATFORM_DETOURS,
     PLATFORM_STEPS,
     REFUSED_AT_OFFICE,
@@ -212,7 +213,17 @@ class OrderStore(OrderActions, Shipping):
                 # a refused parcel: the buyer's cancellation, with the office's reason
                 refused = {"reasonCode": REFUSED_AT_OFFICE} if detour == "canceled" else {}
                 return self.platform_set_status(order_id, detour, **refused)
+            if PLATFORM_STEPS[status] == "returned" and self.factory.rng.random() < PARTIAL_RETURN_CHANCE:
+                self._keep_part(order_id)
             return self.platform_set_status(order_id, PLATFORM_STEPS[status])
+
+    def _keep_part(self, order_id):
+        """A partial return: the buyer keeps all but the last item, or all but one unit of a single one."""
+        items = self.orders[order_id]["items"]
+        if len(items) > 1:
+            self.platform_edit_items(order_id, remove=[items[-1]["offerId"]])
+        elif items[0]["quantity"] > 1:
+            self.platform_edit_items(order_id, quantities={items[0]["offerId"]: items[0]["quantity"] - 1})
 
     def touch(self, order_id):
         with self.lock:

@@ -33,6 +33,9 @@ PLATFORM_STEPS = {"new": "canceled", "confirmed_by_merchant": "canceled", "sent"
 # was shipped), a buyer asking to return what they received. {status: (step, chance)}
 PLATFORM_DETOURS = {"sent": ("canceled", 0.15), "completed": ("return_requested", 0.1)}
 REFUSED_AT_OFFICE = "customer_refused_at_office"
+# A return Epicentr confirms is of part of the goods this often: the card then holds what the buyer
+# keeps (an item removed, a quantity lowered), as it always holds what the buyer pays for.
+PARTIAL_RETURN_CHANCE = 0.4
 
 # The swagger's OrderCancelWriteModel.translationKey enum with Ukrainian titles; the reason
 # code is the key's last part. {role} of /v2/oms/order-cancel-reasons/{role} is who caused
