@@ -2,7 +2,7 @@
     "name": "Epicentr Connector",
     "summary": "Import Epicentr K marketplace orders into Odoo Sales "
     "and push statuses and tracking numbers back",
-    "version": "18.0.7.0.0",
+    "version": "18.0.8.0.0",
     "category": "Sales",
     "license": "LGPL-3",
     "author": "epicentr_connector contributors",
@@ -24,6 +24,7 @@
         "wizards/epicentr_offer_wizard_views.xml",
         "wizards/epicentr_order_talk_wizard_views.xml",
         "views/epicentr_offer_views.xml",
+        "views/epicentr_catalogue_views.xml",
         "views/epicentr_order_report_views.xml",
         "views/epicentr_outbox_views.xml",
         "views/epicentr_sync_log_views.xml",

@@ -170,3 +170,10 @@ CALL_STATUSES = [
     ("second_fail", "No answer (2nd call)"),
     ("email_sent", "E-mail sent"),
 ]
+
+# Epicentr's catalogue vocabulary: the types of an attribute's values (PIM attribute sets)
+PIM_VALUE_TYPES = [
+    ("select", "One option"), ("multiselect", "Several options"), ("string", "Text"), ("text", "Long text"),
+    ("integer", "Whole number"), ("float", "Number"),
+]
+SELECT_TYPES = ("select", "multiselect")

@@ -26,6 +26,7 @@ from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from epicentr_sandbox.pages import SORT_FIELDS
+from epicentr_sandbox.pim import PIM
 from epicentr_sandbox.generator import ORDER_REASON_CODES
 from epicentr_sandbox.store import CANCEL_REASONS, SHIPMENT_PROVIDERS, STATUS_TITLES
 
@@ -236,6 +237,29 @@ def test_joined_objects_are_the_delivery_service_variants(sandbox, raw_spec):
 def test_cancel_reasons_conform(sandbox, openapi):
     for role in ("customer", "merchant"):
         call(sandbox, openapi, "GET", f"/v2/oms/order-cancel-reasons/{role}")
+    check_recorded_requests(openapi, sandbox)
+
+
+def test_pim_reads_conform(sandbox, openapi):
+    """The three PIM reads, every page of them, and the options of every attribute of every set."""
+    for path, params in (("/v2/pim/categories", {}),
+                         ("/v2/pim/categories", {"filter[hasChild]": "false"}),
+                         ("/v2/pim/attribute-sets", {}),
+                         ("/v2/pim/attribute-sets", {"filter[codes][]": ["drill_driver", "lamp"]})):
+        page, pages = 1, 1
+        while page <= pages:
+            pages = call(sandbox, openapi, "GET", path, params={**params, "page": page}).json()["pages"]
+            page += 1
+    for set_code, attribute_code in PIM.options:
+        path = f"/v2/pim/attribute-sets/{set_code}/attributes/{attribute_code}/options"
+        assert call(sandbox, openapi, "GET", path).status_code == 200
+    assert call(sandbox, openapi, "GET", "/v2/pim/attribute-sets/drill_driver/attributes/color/options",
+                params={"page": 2}).json()["items"]
+    assert call(sandbox, openapi, "GET",
+                "/v2/pim/attribute-sets/no_such_set/attributes/color/options").status_code == 404
+    assert call(sandbox, openapi, "GET", "/v2/pim/categories", token=None).status_code == 401
+    assert call(sandbox, openapi, "GET", "/v2/pim/categories",
+                params={"filter[hasChild]": "maybe"}).status_code == 400
     check_recorded_requests(openapi, sandbox)
 
 

@@ -34,6 +34,11 @@ machine busy with other work it moves much less than the wall-clock figures.
     outbox cron then asks Epicentr for the N waybills (committing after each order) until none is
     pending: seconds from the commit, requests by kind, labels attached; then *Print Epicentr
     Waybills* merges the N labels into one PDF.
+(g) catalogue feed (--feed N, 20,000 by default; 0 skips, and needs (e)): Epicentr's vocabulary is
+    read from the sandbox, N of (e)'s products are made ready (one picture and the attribute given in
+    SQL, untimed: Odoo's own would resize the picture and build the attribute lines for an hour) and
+    listed in the feed; the feed is made through the cron's code: seconds, resident
+    memory before and at most during it (sampled), bytes; then 100 products change and it is made again.
 --profile FILE writes a cProfile of the history import.
 """
 
@@ -47,6 +52,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -227,6 +233,96 @@ def publication(env, base, count, report):
            f"({one_call:.1f} s), {posts} POST + {reads} result reads in all, final after {one_call + seconds:.1f} s")
 
 
+def memory_sampler():
+    """(start, stop → the most resident memory seen, MB): a thread reading this process's memory every 20 ms."""
+    seen, done = [rss_mb()], threading.Event()
+
+    def sample():
+        while not done.wait(0.02):
+            seen.append(rss_mb())
+
+    thread = threading.Thread(target=sample, daemon=True)
+
+    def stop():
+        done.set()
+        thread.join()
+        return max(seen)
+
+    return thread.start, stop
+
+
+def catalogue_feed(env, base, count, report):
+    """(g) a feed of ``count`` of (e)'s products, then again after 100 of them change."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from odoo import Command
+
+    from odoo.addons.epicentr_connector.sync.catalogue_feed import feed_path
+
+    cr = env.cr
+    source = env["epicentr.source"].search([("name", "=", "Bench")])
+    env["res.lang"]._activate_lang("uk_UA")
+    source.action_read_catalogue()
+    category = env["product.category"].create(
+        {"name": "Drills", "epicentr_category_id": env["epicentr.category"].search([("code", "=", "drills")]).id})
+    source.action_read_catalogue()  # the options of the set now in use
+    power = env["product.attribute"].create({"name": "Тип живлення", "create_variant": "no_variant",
+                                             "value_ids": [Command.create({"name": "Акумулятор"})]})
+    power.action_epicentr_suggest()
+    picture = io.BytesIO()
+    Image.new("RGB", (800, 800), (30, 90, 160)).save(picture, "JPEG")
+    offers = env["epicentr.offer"].search([("source_id", "=", source.id)], limit=count, order="id")
+    templates = offers.product_id.product_tmpl_id
+    # one picture for all, given in SQL: through the ORM, Odoo would make its four smaller sizes
+    # 20,000 times over (a quarter of an hour), which the feed never reads
+    templates[:1].image_1920 = base64.b64encode(picture.getvalue())
+    cr.execute("""INSERT INTO ir_attachment (name, res_model, res_field, res_id, type, store_fname, file_size,
+                                             checksum, mimetype, company_id, create_uid, write_uid, create_date, write_date)
+                  SELECT a.name, a.res_model, a.res_field, t.id, a.type, a.store_fname, a.file_size, a.checksum,
+                         a.mimetype, a.company_id, a.create_uid, a.write_uid, a.create_date, a.write_date
+                    FROM ir_attachment a, unnest(%s) AS t(id)
+                   WHERE a.res_model = 'product.template' AND a.res_field = 'image_1920' AND a.res_id = %s""",
+               [templates[1:].ids, templates[0].id])
+    # the attribute (one that makes no variants) too: through the ORM it takes longer than the rest
+    cr.execute("""WITH line AS (INSERT INTO product_template_attribute_line
+                                    (product_tmpl_id, attribute_id, active, sequence, value_count)
+                                SELECT t.id, %s, true, 10, 1 FROM unnest(%s) AS t(id) RETURNING id)
+                  INSERT INTO product_attribute_value_product_template_attribute_line_rel
+                      (product_template_attribute_line_id, product_attribute_value_id) SELECT id, %s FROM line""",
+               [power.id, templates.ids, power.value_ids.id])
+    templates.invalidate_recordset()
+    templates.write({
+        "categ_id": category.id, "description_sale": "Опис товару",
+        "epicentr_brand": "Bench", "weight": 1.2, "country_of_origin": env.ref("base.pl").id,
+        "epicentr_length": 300, "epicentr_width": 200, "epicentr_height": 100})
+    offers.write({"in_feed": True})
+    cr.commit()
+    env.invalidate_all()
+    for label in ("feed", "after 100 products changed"):
+        made = env["epicentr.offer"].search_count([("source_id", "=", source.id), ("in_feed", "=", True),
+                                                   ("feed_dirty", "=", True)])
+        start, stop = memory_sampler()
+        before = rss_mb()
+        started, cpu = time.perf_counter(), time.process_time()
+        start()
+        env["epicentr.source"]._cron_build_feeds()
+        cr.commit()
+        seconds, cpu, peak = time.perf_counter() - started, time.process_time() - cpu, stop()
+        env.invalidate_all()
+        ready = source.feed_ready_count
+        report(f"(g) catalogue {label}: {ready} of {count} products in the feed, {seconds:.1f} s ({cpu:.1f} s CPU), "
+               f"{os.path.getsize(feed_path(env, source.id)) / 1e6:.1f} MB; resident memory {before:.0f} MB "
+               f"before, at most {peak:.0f} MB during it ({made} entries made again)")
+        if label == "feed":
+            for template in offers[:100].product_id.product_tmpl_id:
+                template.with_context(lang="uk_UA").name = f"{template.name} (змінено)"
+            cr.commit()
+            env.invalidate_all()
+
+
 def set_waybill_sender(env, source):
     """The sender of the source's Ukrposhta waybills, picked in Epicentr's dictionary as an administrator does."""
     from odoo import Command
@@ -319,6 +415,8 @@ def main():
                              "(no card needs reading); by default they do not, as live clients saw")
     parser.add_argument("--offers", type=int, default=20000, metavar="N",
                         help="(e): publish N offers' prices and availability (default 20000; 0: skip)")
+    parser.add_argument("--feed", type=int, default=20000, metavar="N",
+                        help="products in the catalogue feed phase (g) (default 20000; 0 skips; needs --offers)")
     parser.add_argument("--wave", type=int, default=200, metavar="N",
                         help="(f): validate N deliveries at once and make their waybills (default 200; 0: skip)")
     parser.add_argument("--latency", type=float, nargs="+", default=[0, 100], metavar="MS",
@@ -449,6 +547,9 @@ def main():
         if args.offers:
             with registry.cursor() as cr:
                 publication(api.Environment(cr, SUPERUSER_ID, {}), base, args.offers, report)
+            if args.feed:
+                with registry.cursor() as cr:
+                    catalogue_feed(api.Environment(cr, SUPERUSER_ID, {}), base, min(args.feed, args.offers), report)
         report(f"peak memory of the process (ru_maxrss): {peak_mb():.0f} MB; whole run {time.perf_counter() - run_started:.0f} s")
         print(f"\n{command}\n" + "\n".join(lines))
         if args.profile:

@@ -4,7 +4,9 @@ sandbox that publishes the catalogue's prices and availability.
     $VENV/bin/python tools/demo_setup.py DB SANDBOX_URL TOKEN
 
 Idempotent: a rerun only points the source at the sandbox's current address. The source ships
-with Epicentr's waybills: its sender's branches are read from the sandbox's dictionaries. Four
+with Epicentr's waybills: its sender's branches are read from the sandbox's dictionaries. Its
+catalogue feed lists the catalogue's products, their categories and attributes mapped to Epicentr's
+vocabulary (read from the sandbox), the last three kept out for what they lack. Four
 orders show the ways goods come back: a refused parcel, a return requested, a return confirmed,
 and a return of part of the goods.
 """
@@ -19,6 +21,7 @@ from odoo import SUPERUSER_ID, api, fields
 from odoo.fields import Command
 
 from epicentr_sandbox.generator import CATALOGUE
+from epicentr_sandbox.pim import CATALOGUE_CATEGORY, CATALOGUE_PARAMS
 
 SALESPEOPLE = [("olena", "Олена Коваленко"), ("taras", "Тарас Шевчук"), ("mariana", "Мар'яна Григор'єва")]
 UNMATCHED_EVERY = 5  # every 5th catalogue product is left out, so some lines need mapping
@@ -59,6 +62,7 @@ def main(db, sandbox_url, token):
         configure_waybills(env, source)
         publish_catalogue(env, source, pricelist)
         env.ref("base.user_admin").write({"lang": "uk_UA", "tz": "Europe/Kyiv"})
+        configure_feed(env, source)
         stage_returns(env, source, sandbox_url)
 
 
@@ -92,6 +96,52 @@ def publish_catalogue(env, source, pricelist):
     source.write({"publish_availability": True, "publish_prices": True, "offer_pricelist_id": pricelist.id,
                   "offer_old_price": "list_price", "offer_warehouse_id": warehouse.id,
                   "offers_confirmed_at": fields.Datetime.now()})
+
+
+def configure_feed(env, source):
+    """The catalogue feed as a seller sets it up: Epicentr's vocabulary read, one product category
+    per Epicentr category, the attributes and their values mapped, the products given what Epicentr
+    asks (the last three without a brand, so the feed says what keeps them out), all listed."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    source.action_read_catalogue()
+    Category = env["epicentr.category"]
+    categories = {}
+    for code in sorted(set(CATALOGUE_CATEGORY.values())):
+        target = Category.search([("code", "=", code)])
+        categories[code] = env["product.category"].create({"name": target.name, "epicentr_category_id": target.id})
+    source.action_read_catalogue()  # the options of the attribute sets now in use
+    attributes, countries = {}, [env.ref(f"base.{code}") for code in ("cn", "pl", "de", "ua")]
+    for index, (title, sku, external_id, _price, _unit) in enumerate(CATALOGUE):
+        template = env["product.product"].search([("default_code", "=", external_id or sku)]).product_tmpl_id
+        if not template:
+            continue
+        lines = []
+        for code, value in CATALOGUE_PARAMS[sku].items():
+            target = env["epicentr.attribute"].search([("code", "=", code)])
+            option = target.option_ids.filtered(lambda o, value=value: o.code == value)
+            attribute = attributes.get(code) or env["product.attribute"].create(
+                {"name": target.name, "create_variant": "no_variant", "epicentr_attribute_id": target.id})
+            attributes[code] = attribute
+            name = option.name or value
+            value_record = attribute.value_ids.filtered(lambda v, name=name: v.name == name) or env[
+                "product.attribute.value"].create({"attribute_id": attribute.id, "name": name,
+                                                   "epicentr_option_id": option.id})
+            lines.append(Command.create({"attribute_id": attribute.id, "value_ids": [Command.set(value_record.ids)]}))
+        picture = io.BytesIO()
+        Image.new("RGB", (800, 800), ((index * 53) % 256, (index * 97) % 256, 160)).save(picture, "JPEG")
+        brand = next((word for word in title.split() if word.isascii() and word[:1].isupper()), "Будмаркет")
+        template.write({
+            "categ_id": categories[CATALOGUE_CATEGORY[sku]].id, "description_sale": f"{title}. Гарантія 12 місяців.",
+            "image_1920": base64.b64encode(picture.getvalue()), "country_of_origin": countries[index % 4].id,
+            "epicentr_brand": brand if index < len(CATALOGUE) - 3 else False,
+            "epicentr_length": 200 + index * 10, "epicentr_width": 150, "epicentr_height": 100,
+            "attribute_line_ids": lines})
+    env["epicentr.offer"].search([("source_id", "=", source.id)]).write({"in_feed": True})
+    source.action_build_feed()
 
 
 def stage_returns(env, source, sandbox_url):

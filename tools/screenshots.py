@@ -8,10 +8,10 @@ Without --url it starts `tools/demo.sh` itself (database epicentr_screenshots, p
 stops it afterwards; --fresh drops that database first, since demo.sh reuses a database
 without upgrading the addon and the pictures must show the views as they are in the tree.
 
-Writes epicentr_connector/static/description/screenshot_{source,orders,order,report,waybill}.png:
+Writes epicentr_connector/static/description/screenshot_{source,orders,order,report,waybill,feed}.png:
 the source form on its Sync tab, the Epicentr Orders list, one order (a revealed buyer, several
 lines) on its Epicentr tab, the confirmation-deadline report, and a delivery validated as a
-warehouse does it, with the waybill Epicentr made for it. Chromium (Debian's /usr/bin/chromium) is driven over the DevTools
+warehouse does it, with the waybill Epicentr made for it, and the source's Catalogue Feed tab. Chromium (Debian's /usr/bin/chromium) is driven over the DevTools
 protocol with `websocket-client`; no Selenium or Playwright. Every wait is a bounded poll.
 """
 
@@ -334,6 +334,15 @@ def shoot(browser, url, db, login, password, source_id, order_id, picking_id):
     browser.wait_settled()
     browser.js(hide_chat)
     browser.screenshot(OUT / "screenshot_waybill.png", height=min(max(browser.content_height(), HEIGHT), 1400))
+
+    # 6. The source's catalogue feed: its address for Epicentr, what is in it, the buttons.
+    browser.goto(f"{url}/odoo/action-epicentr_connector.epicentr_source_action/{source_id}")
+    browser.wait_js("the source form", "!!document.querySelector('.o_form_view .o_notebook')")
+    browser.click(".o_notebook a.nav-link[name=catalogue_feed]", "the Catalogue Feed tab")
+    browser.wait_js("the feed's address", "!!document.querySelector('.o_notebook .tab-pane.active [name=feed_url]')")
+    browser.wait_settled()
+    browser.js(hide_chat)
+    browser.screenshot(OUT / "screenshot_feed.png", height=min(max(browser.content_height(), HEIGHT), 1400))
 
 
 def main():

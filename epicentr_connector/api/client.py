@@ -302,6 +302,21 @@ class EpicentrClient:
                             company_id=str(company_id), number=number)
         return base64.b64decode(answer["file"])
 
+    def iter_pim(self, kind, set_code=None, attribute_code=None, max_pages=500):
+        """Every item of a paged vocabulary list of Epicentr's catalogue: ``kind`` "categories",
+        "attribute_sets" or "options" (of ``attribute_code`` in ``set_code``), page after page."""
+        endpoint = {"categories": endpoints.PIM_CATEGORIES, "attribute_sets": endpoints.PIM_ATTRIBUTE_SETS,
+                    "options": endpoints.PIM_OPTIONS}[kind]
+        path_values = {"set_code": set_code, "attribute_code": attribute_code} if kind == "options" else {}
+        page = 1
+        while page <= max_pages:
+            answer = self._call("GET", endpoint, params={"page": page}, expect="items", **path_values)
+            yield from answer["items"]
+            pages = answer.get("pages")
+            if not isinstance(pages, int) or page >= pages or not answer["items"]:
+                return
+            page += 1
+
     # ------------------------------------------------------------------ plumbing
 
     def _path(self, endpoint, **path_values):

@@ -8,7 +8,8 @@ never when the route answers that an order does not exist.
 Path templates take ``{order_id}`` (an order UUID), ``{status}`` (a status code) and
 ``{role}`` (a cancel-reason role), ``{request_id}`` (an offers update), ``{offer_id}`` (an
 order item's offer), ``{provider}``, ``{participant}``, ``{settlement_id}``, ``{company_id}`` and
-``{number}`` (a waybill's); the client fills them in after checking each value.
+``{number}`` (a waybill's), ``{set_code}`` and ``{attribute_code}`` (Epicentr's catalogue
+vocabulary); the client fills them in after checking each value.
 """
 
 from typing import NamedTuple
@@ -43,3 +44,8 @@ SHIPPING = Endpoint("/v3/oms/orders/{order_id}/shipping/{provider}")
 SETTLEMENTS = Endpoint("/v3/deliveries/providers/{provider}/participants/{participant}/settlements")
 OFFICES = Endpoint("/v3/deliveries/providers/{provider}/participants/{participant}/settlements/{settlement_id}/offices")
 WAYBILL_FILE = Endpoint("/v3/deliveries/{provider}/companies/{company_id}/invoice/{number}")
+
+# Epicentr's catalogue vocabulary (PIM): the codes a catalogue feed's offers use. Paged {page, pages, items}.
+PIM_CATEGORIES = Endpoint("/v2/pim/categories")
+PIM_ATTRIBUTE_SETS = Endpoint("/v2/pim/attribute-sets")
+PIM_OPTIONS = Endpoint("/v2/pim/attribute-sets/{set_code}/attributes/{attribute_code}/options")

@@ -44,6 +44,8 @@ PATH_VALUE_PATTERNS = {
     "settlement_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
     "company_id": re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}"),
     "number": re.compile(r"[0-9A-Z]{4,32}"),  # a waybill's number (TTN)
+    "set_code": re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,127}"),
+    "attribute_code": re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,127}"),
 }
 
 # What a successful read must look like, by name.

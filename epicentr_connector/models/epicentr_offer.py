@@ -71,17 +71,18 @@ class EpicentrOffer(models.Model):
     def _mark_products(self, product_ids):
         """Offers of these products are to be compared again, after this transaction: one UPDATE
         at its commit, whatever the number of moves, then the publication is woken."""
+        self._at_commit("epicentr.offer.marked", product_ids, self._mark)
+
+    @api.model
+    def _at_commit(self, key, product_ids, mark):
+        """Gather ``product_ids`` under ``key`` until the commit, then ``mark`` their offers once."""
         if not product_ids:
             return
         data = self.env.cr.precommit.data
-        if "epicentr.offer.marked" not in data:
-            data["epicentr.offer.marked"] = set()
-            self.env.cr.precommit.add(self._flush_marks)
-        data["epicentr.offer.marked"].update(product_ids)
-
-    def _flush_marks(self):
-        product_ids = self.env.cr.precommit.data.pop("epicentr.offer.marked", set())
-        self._mark(SQL("product_id = ANY(%s)", list(product_ids)))
+        if key not in data:
+            data[key] = set()
+            self.env.cr.precommit.add(lambda: mark(SQL("product_id = ANY(%s)", list(data.pop(key, set())))))
+        data[key].update(product_ids)
 
     @api.model
     def _mark(self, where):
@@ -90,6 +91,7 @@ class EpicentrOffer(models.Model):
         if self.env.cr.rowcount:
             self.invalidate_model(["to_check"])
             self.env.ref("epicentr_connector.ir_cron_epicentr_publish_offers")._trigger()
+        self._mark_feed(where)  # the feed's price and availability too
 
     @api.model
     def _mark_pricelists(self, pricelist_ids):

@@ -22,6 +22,7 @@ class ProductProduct(models.Model):
         result = super().write(vals)
         if vals.keys() & {"active", "lst_price", "price_extra", "standard_price"}:
             self.env["epicentr.offer"]._mark_products(self.ids)
+        self.env["epicentr.offer"]._mark_feed_products(self.ids)
         return result
 
     def action_epicentr_publish(self):

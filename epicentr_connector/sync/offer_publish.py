@@ -33,19 +33,23 @@ RETRY_WAIT = timedelta(minutes=2)  # after a transient failure
 RESULT_GIVE_UP = timedelta(minutes=30)  # a request still "enqueued" then is sent again, not read forever
 
 
-def wanted_values(source, offers):
-    """{offer id: {"availability", "price", "old_price"}}: what Epicentr should show now."""
+def wanted_values(source, offers, priced=False):
+    """{offer id: {"availability", "price", "old_price"}}: what Epicentr should show now. ``priced``
+    (the catalogue feed, where a price is required): the price list for offers even when the source
+    does not publish prices, else the product's sales price."""
     warehouse = source.offer_warehouse_id or source.warehouse_id or source.env["stock.warehouse"].search(
         [("company_id", "=", source.company_id.id)], limit=1)
     products = offers.product_id.with_context(active_test=False, warehouse_id=warehouse.id)
     free = dict(zip(products.ids, products.mapped("free_qty")))
     prices = old_prices = {}
-    if source.publish_prices and source.offer_pricelist_id:
+    if (source.publish_prices or priced) and source.offer_pricelist_id:
         prices = source.offer_pricelist_id._get_products_price(products, 1.0)
         if source.offer_old_price == "pricelist" and source.offer_old_pricelist_id:
             old_prices = source.offer_old_pricelist_id._get_products_price(products, 1.0)
         elif source.offer_old_price == "list_price":
             old_prices = {product.id: product.lst_price for product in products}
+    elif priced:
+        prices = {product.id: product.lst_price for product in products}
     wanted = {}
     for offer in offers:
         product = offer.product_id

@@ -20,3 +20,4 @@ from . import test_money
 from . import test_security_round2
 from . import test_waybills
 from . import test_returns
+from . import test_catalogue_feed

@@ -2,7 +2,8 @@
 cursor pages: pages.py), the request log, faults and the /__sandbox__/ control endpoints; /v1/offers and
 its control endpoints call into offers.py, waybills and the delivery dictionaries into shipping.py,
 comments, call status and item edits into
-order_actions.py (through the store).
+order_actions.py (through the store), the PIM reads (/v2/pim/...) into pim.py, and the feed
+check (/__sandbox__/feed/check) into feed.py.
 
 Where the sandbox is stricter than the live API is known to be, it says so in the answer:
 an unknown `filter[...]`, `sort[]` field or cursor is a 400 (a silently ignored filter would
@@ -18,7 +19,10 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from . import pim
 from .faults import damaged_response, fault_response
+from .feed import CONTROL_RULES as FEED_CONTROL_RULES
+from .feed import check_url
 from .offers import CONTROL_RULES as OFFER_CONTROL_RULES
 from .offers import OFFER_ENDPOINTS, OfferBook
 from .offers import control as offer_control
@@ -54,6 +58,10 @@ ROUTES = Map([
     Rule("/v1/my/user", endpoint="my_user", methods=["GET"]),
     Rule("/v1/offers", endpoint="post_offers", methods=["POST"]),
     Rule("/v1/offers/update-results/<request_id>", endpoint="offer_results", methods=["GET"]),
+    Rule("/v2/pim/categories", endpoint="pim_categories", methods=["GET"]),
+    Rule("/v2/pim/attribute-sets", endpoint="pim_attribute_sets", methods=["GET"]),
+    Rule("/v2/pim/attribute-sets/<set_code>/attributes/<attribute_code>/options",
+         endpoint="pim_options", methods=["GET"]),
 ], strict_slashes=False)
 
 CONTROL_ROUTES = Map([
@@ -66,6 +74,7 @@ CONTROL_ROUTES = Map([
     Rule("/__sandbox__/orders/<order_id>/status/<code>", endpoint="set_status",
          methods=["POST"]),
     *OFFER_CONTROL_RULES,
+    *FEED_CONTROL_RULES,
 ], strict_slashes=False)
 
 @dataclasses.dataclass
@@ -265,6 +274,15 @@ class SandboxApp:
     def _offer_results(self, request, body, request_id):
         return json_response(self.offers.results(request.headers["Authorization"][7:], request_id))
 
+    def _pim_categories(self, request, body):
+        return json_response(pim.categories_page(request.args))
+
+    def _pim_attribute_sets(self, request, body):
+        return json_response(pim.attribute_sets_page(request.args))
+
+    def _pim_options(self, request, body, set_code, attribute_code):
+        return json_response(pim.options_page(set_code, attribute_code, request.args))
+
     # -- control endpoints (not recorded, no auth, no faults) -----------------------------
 
     def _control(self, request):
@@ -275,6 +293,8 @@ class SandboxApp:
         body = self._json_body(request)
         body = body if isinstance(body, dict) else {}
         try:
+            if endpoint == "feed_check":  # downloads for up to minutes: not under the store's lock
+                return json_response(check_url(body.get("url")))
             with self.store.lock:
                 return self._control_action(request, endpoint, args, body)
         except ApiError as error:
