@@ -11,7 +11,7 @@ class EpicentrCategory(models.Model):
     _order = "complete_name"
     _rec_name = "complete_name"
 
-    parent_id = fields.Many2one("epicentr.category", string="Parent", readonly=True, index=True, ondelete="set null")
+    parent_id = fields.Many2one("epicentr.category", readonly=True, index=True, ondelete="set null")
     complete_name = fields.Char(compute="_compute_complete_name", store=True, recursive=True)
     has_child = fields.Boolean(string="Has Subcategories", readonly=True)
     deleted = fields.Boolean(string="Closed", readonly=True, help="Epicentr no longer takes products in this category.")

@@ -17,7 +17,7 @@ class EpicentrSource(models.Model):
     """The source's catalogue feed: the URL the seller gives Epicentr's manager, under a key only
     managers see and may renew; the file is made again by the cron when products change."""
 
-    _inherit = "epicentr.source"
+    _inherit = "epicentr.source"  # pylint: disable=consider-merging-classes-inherited  # one file a concern
 
     feed_key = fields.Char(groups="epicentr_connector.group_epicentr_manager", copy=False, default=lambda self: new_feed_key(),
                            readonly=True)
@@ -49,7 +49,7 @@ class EpicentrSource(models.Model):
         client = None
         try:
             client = self.sudo()._get_client(retries=1)
-            counts = PimVocabulary(self, client).read()
+            counts = PimVocabulary(self, client).read_all()
         except EpicentrError as error:
             return notification("danger", self.env._("Epicentr's catalogue could not be read"),
                                 self._describe_error(error), sticky=True)

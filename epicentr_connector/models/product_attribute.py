@@ -12,7 +12,7 @@ class ProductAttribute(models.Model):
     _inherit = "product.attribute"
 
     epicentr_attribute_id = fields.Many2one(
-        "epicentr.attribute", string="Epicentr Attribute",
+        "epicentr.attribute",
         help="The attribute of Epicentr's catalogue this one is: the feed writes the products' values under its code.")
     epicentr_value_type = fields.Selection(related="epicentr_attribute_id.value_type")
 

@@ -5,7 +5,7 @@ class ProductAttributeValue(models.Model):
     _inherit = "product.attribute.value"
 
     epicentr_option_id = fields.Many2one(
-        "epicentr.attribute.option", string="Epicentr Option",
+        "epicentr.attribute.option",
         domain="[('attribute_id', '=', epicentr_attribute_id)]",
         help="Epicentr's option this value is (its valuecode in the feed), for an attribute Epicentr "
         "offers a list of values for; the others are written as they are.")

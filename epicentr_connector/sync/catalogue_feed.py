@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 from babel.core import get_global
 
 from odoo import fields
-from odoo.tools import SQL, config, html2plaintext, is_html_empty, plaintext2html
+from odoo.tools import SQL, config, is_html_empty, plaintext2html
 
 from .offer_publish import wanted_values
 

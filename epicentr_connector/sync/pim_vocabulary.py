@@ -26,7 +26,7 @@ class PimVocabulary:
         self.env = source.env(su=True)
         self.client = client
 
-    def read(self):
+    def read_all(self):
         """Read it all; returns {"categories", "sets", "options"} counts."""
         sets = self.read_sets()
         categories = self.read_categories(sets)

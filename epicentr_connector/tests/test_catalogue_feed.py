@@ -133,13 +133,16 @@ class TestCatalogueFeed(EpicentrSandboxMixin, HttpCase):
         ready = self.drill("MK-1")
         small = self.drill("MK-2", image_1920=jpeg(300))
         bare = self.drill("MK-3", description_sale=False, epicentr_brand=False, attribute_line_ids=[])
-        offers = self.choose(ready | small | bare)
+        closed = self.drill("MK-4")  # its own category, which Epicentr has closed to sellers since
+        closed.epicentr_category_id = self.env["epicentr.category"].search([("deleted", "=", True)], limit=1)
+        offers = self.choose(ready | small | bare | closed)
         self.source.action_build_feed()
         problems = {o.product_id.default_code: o.feed_problems or "" for o in offers}
         self.assertFalse(problems["MK-1"])
         self.assertIn("300 × 300", problems["MK-2"])
         for words in ("No description in Ukrainian", "No brand", "Epicentr requires Тип живлення"):
             self.assertIn(words, problems["MK-3"])
+        self.assertIn("takes no products", problems["MK-4"])
         verdict = self.epicentr_reads()
         self.assertEqual((verdict["offers"], verdict["ok"], verdict["problems"]), (1, ["MK-1"], {}))
 
