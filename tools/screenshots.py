@@ -293,14 +293,18 @@ def shoot(browser, url, db, login, password, source_id, order_id, picking_id):
         " document.head.appendChild(s); })()"
     )
 
+    def source_tab(tab, field, picture):
+        """The source's form on ``tab``, once ``field`` shows there."""
+        browser.goto(f"{url}/odoo/action-epicentr_connector.epicentr_source_action/{source_id}")
+        browser.wait_js("the source form", "!!document.querySelector('.o_form_view .o_notebook')")
+        browser.click(f".o_notebook a.nav-link[name={tab}]", f"the {tab} tab")
+        browser.wait_js(f"the {tab} tab's content", f"!!document.querySelector('.o_notebook .tab-pane.active [name={field}]')")
+        browser.wait_settled()
+        browser.js(hide_chat)
+        browser.screenshot(OUT / picture, height=min(max(browser.content_height(), HEIGHT), 1400))
+
     # 1. The source: connection state in the main part, counters on the Sync tab.
-    browser.goto(f"{url}/odoo/action-epicentr_connector.epicentr_source_action/{source_id}")
-    browser.wait_js("the source form", "!!document.querySelector('.o_form_view .o_notebook')")
-    browser.click(".o_notebook a.nav-link[name=sync]", "the Sync tab")
-    browser.wait_js("the Sync tab's content", "!!document.querySelector('.o_notebook .tab-pane.active [name=last_success_at]')")
-    browser.wait_settled()
-    browser.js(hide_chat)
-    browser.screenshot(OUT / "screenshot_source.png", height=min(max(browser.content_height(), HEIGHT), 1400))
+    source_tab("sync", "last_success_at", "screenshot_source.png")
 
     # 2. The Epicentr Orders list.
     browser.goto(f"{url}/odoo/epicentr-orders")
@@ -336,13 +340,7 @@ def shoot(browser, url, db, login, password, source_id, order_id, picking_id):
     browser.screenshot(OUT / "screenshot_waybill.png", height=min(max(browser.content_height(), HEIGHT), 1400))
 
     # 6. The source's catalogue feed: its address for Epicentr, what is in it, the buttons.
-    browser.goto(f"{url}/odoo/action-epicentr_connector.epicentr_source_action/{source_id}")
-    browser.wait_js("the source form", "!!document.querySelector('.o_form_view .o_notebook')")
-    browser.click(".o_notebook a.nav-link[name=catalogue_feed]", "the Catalogue Feed tab")
-    browser.wait_js("the feed's address", "!!document.querySelector('.o_notebook .tab-pane.active [name=feed_url]')")
-    browser.wait_settled()
-    browser.js(hide_chat)
-    browser.screenshot(OUT / "screenshot_feed.png", height=min(max(browser.content_height(), HEIGHT), 1400))
+    source_tab("catalogue_feed", "feed_url", "screenshot_feed.png")
 
 
 def main():
