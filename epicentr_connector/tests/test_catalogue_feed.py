@@ -216,6 +216,7 @@ class TestCatalogueFeed(EpicentrSandboxMixin, HttpCase):
                         "Epicentr's vocabulary is readable by everyone (it is Epicentr's, public)")
 
     def test_products_are_chosen_by_category_or_by_price_list(self):
+        self.read_and_map()
         sub = self.env["product.category"].create({"name": "Акумуляторні", "parent_id": self.drills.id})
         first, second, nameless = self.drill("MK-1"), self.drill("MK-2", categ_id=sub.id), self.drill("MK-3")
         nameless.default_code = False  # no internal reference: left out, and said so
@@ -227,6 +228,8 @@ class TestCatalogueFeed(EpicentrSandboxMixin, HttpCase):
         offers = self.env["epicentr.offer"].search([("source_id", "=", self.source.id)])
         self.assertEqual(offers.product_id.product_tmpl_id, first | second)
         self.assertEqual(offers.mapped("in_feed"), [True, True])
+        self.source.action_build_feed()
+        self.assertEqual(offers.mapped("feed_problems"), [False, False], "a subcategory takes its parent's mapping")
         pricelist = self.env["product.pricelist"].create({"name": "Фарби", "item_ids": [
             Command.create({"applied_on": "1_product", "product_tmpl_id": other.id, "fixed_price": 99})]})
         Wizard.create({"source_id": self.source.id, "add_by": "pricelist", "pricelist_id": pricelist.id}).action_add()
